@@ -1,0 +1,244 @@
+"""Report parameters: ``params/defaults.yaml`` overridden by ``params/<account_id>.yaml``.
+
+The same names are used everywhere: a key in the YAML files is a field here and, where it is
+one, a KPI column of ``kpis.csv`` (the keys of ``targets`` and ``red_at`` are KPI names).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from kamlib.errors import ParamsError
+
+__all__ = [
+    "HEALTH_KPIS",
+    "Params",
+    "Targets",
+    "RedAt",
+    "Health",
+    "load_params",
+    "merge",
+    "scaffold",
+    "validate_params_dir",
+]
+
+#: KPIs that enter the health score; "higher is better" unless listed in LOWER_IS_BETTER.
+HEALTH_KPIS = (
+    "revenue_growth",
+    "nps",
+    "csat",
+    "otif_rate",
+    "avg_days_late",
+    "days_since_contact",
+    "open_complaints",
+)
+LOWER_IS_BETTER = frozenset({"avg_days_late", "days_since_contact", "open_complaints"})
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Targets(_Strict):
+    """What counts as good: a KPI at or better than its target scores 100 in the health score."""
+
+    revenue_growth: float = Field(0.05, ge=-1, le=10, description="growth over previous window")
+    revenue_12m: float | None = Field(
+        None, description="revenue target for the next 12 months; default: last 12 months "
+        "grown by revenue_growth"
+    )
+    nps: float = Field(30, ge=-100, le=100)
+    csat: float = Field(4.0, ge=1, le=5)
+    otif_rate: float = Field(0.95, ge=0, le=1, description="used where contracts has none")
+    avg_days_late: float = Field(5, ge=0)
+    payment_terms_days: int = Field(30, ge=0, description="used where contracts has none")
+    days_since_contact: float = Field(30, ge=0)
+    contacts_per_month: float = Field(2, ge=0, description="contact cadence")
+    open_complaints: float = Field(0, ge=0)
+    complaint_resolution_days: float = Field(14, ge=0)
+
+
+class RedAt(_Strict):
+    """What counts as bad: a KPI at or worse than this scores 0; linear in between."""
+
+    revenue_growth: float = -0.10
+    nps: float = -10
+    csat: float = 3.0
+    otif_rate: float = 0.80
+    avg_days_late: float = 30
+    days_since_contact: float = 120
+    open_complaints: float = 4
+
+
+class Health(_Strict):
+    """Health score: weights, method and traffic-light thresholds."""
+
+    method: Literal["weighted", "rules"] = "weighted"
+    weights: dict[str, float] = Field(
+        default_factory=lambda: {
+            "revenue_growth": 0.25,
+            "nps": 0.15,
+            "csat": 0.10,
+            "otif_rate": 0.15,
+            "avg_days_late": 0.10,
+            "days_since_contact": 0.15,
+            "open_complaints": 0.10,
+        }
+    )
+    green_from: float = Field(70, ge=0, le=100)
+    yellow_from: float = Field(40, ge=0, le=100)
+
+    @model_validator(mode="after")
+    def _check(self) -> Health:
+        unknown = sorted(set(self.weights) - set(HEALTH_KPIS))
+        if unknown:
+            raise ValueError(f"unknown health weights {unknown}; expected some of {list(HEALTH_KPIS)}")
+        if any(w < 0 for w in self.weights.values()) or sum(self.weights.values()) <= 0:
+            raise ValueError(f"health weights must be >= 0 and sum to more than 0, got {self.weights}")
+        if self.yellow_from > self.green_from:
+            raise ValueError(
+                f"yellow_from ({self.yellow_from}) must not exceed green_from ({self.green_from})"
+            )
+        return self
+
+
+class Concentration(_Strict):
+    """Portfolio dependency alerts."""
+
+    single_account_share: float = Field(0.15, gt=0, le=1)
+    top5_share: float = Field(0.50, gt=0, le=1)
+
+
+class Params(_Strict):
+    """All parameters of one account's report (defaults merged with the account's overrides)."""
+
+    language: Literal["en", "de"] = "en"
+    currency: str = Field("EUR", pattern=r"^[A-Z]{3}$")
+    recipients: list[str] = Field(default_factory=list)
+    notice_horizon_days: int = Field(180, ge=0)
+    forecast_horizon: int = Field(12, ge=1, le=36)
+    targets: Targets = Field(default_factory=Targets)
+    red_at: RedAt = Field(default_factory=RedAt)
+    health: Health = Field(default_factory=Health)
+    concentration: Concentration = Field(default_factory=Concentration)
+    comment_themes: dict[str, list[str]] = Field(
+        default_factory=dict, description="extra comment themes: name -> keywords"
+    )
+
+
+def merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    """Deep-merge ``override`` into ``base`` (dicts merged, everything else replaced)."""
+    out = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        content = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ParamsError(f"{path}: not valid YAML ({exc})") from None
+    except OSError as exc:
+        raise ParamsError(f"{path}: cannot be read ({exc.strerror})") from None
+    if content is None:
+        return {}
+    if not isinstance(content, dict):
+        raise ParamsError(f"{path}: expected a mapping of parameter names, got {type(content).__name__}")
+    return content
+
+
+def _build(raw: dict[str, Any], source: str) -> Params:
+    try:
+        return Params.model_validate(raw)
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
+            lines.append(f"  - {loc}: {err['msg']} (got {err.get('input')!r})")
+        raise ParamsError(f"{source}: invalid parameters\n" + "\n".join(lines)) from None
+
+
+def load_params(params_dir: str | Path | None, account_id: str | None = None) -> Params:
+    """Parameters for one account: defaults, then ``defaults.yaml``, then ``<account_id>.yaml``.
+
+    Parameters
+    ----------
+    params_dir : str, Path or None
+        Folder with ``defaults.yaml`` and per-account files; ``None`` or a missing folder means
+        the built-in defaults.
+    account_id : str, optional
+        Account whose overrides to apply; a missing file means defaults.
+
+    Raises
+    ------
+    ParamsError
+        If a file is not valid YAML or a value is out of range, naming the file and the key.
+    """
+    raw: dict[str, Any] = {}
+    sources = ["built-in defaults"]
+    if params_dir:
+        folder = Path(params_dir)
+        defaults = folder / "defaults.yaml"
+        if defaults.is_file():
+            raw = merge(raw, _read_yaml(defaults))
+            sources.append(str(defaults))
+        if account_id:
+            own = folder / f"{account_id}.yaml"
+            if own.is_file():
+                raw = merge(raw, _read_yaml(own))
+                sources.append(str(own))
+    return _build(raw, " + ".join(sources))
+
+
+def validate_params_dir(params_dir: str | Path | None, account_ids: list[str]) -> None:
+    """Load every account's parameters once so that all errors surface before a run starts."""
+    load_params(params_dir)
+    for account_id in account_ids:
+        load_params(params_dir, account_id)
+
+
+def scaffold(params_dir: str | Path, accounts: list[tuple[str, str]], overwrite: bool = False) -> list[Path]:
+    """Write a commented ``<account_id>.yaml`` for every account that has none.
+
+    Parameters
+    ----------
+    params_dir : str or Path
+        Target folder.
+    accounts : list of (account_id, name)
+        Accounts to scaffold; ids must already be validated against the contract's pattern.
+    overwrite : bool, default False
+        Replace existing files.
+
+    Returns
+    -------
+    list of Path
+        The files written.
+    """
+    folder = Path(params_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for account_id, name in accounts:
+        path = folder / f"{account_id}.yaml"
+        if path.exists() and not overwrite:
+            continue
+        safe_name = " ".join(str(name).split())
+        path.write_text(
+            f"# Parameters for {account_id} ({safe_name}); anything not set here comes from\n"
+            "# defaults.yaml. Uncomment and change what differs for this account.\n"
+            "# recipients: [key.account.manager@example.com]\n"
+            "# targets:\n"
+            "#   revenue_growth: 0.05\n"
+            "#   nps: 30\n"
+            "#   otif_rate: 0.95\n",
+            encoding="utf-8",
+        )
+        written.append(path)
+    return written
