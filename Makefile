@@ -1,0 +1,63 @@
+# kam: `make report` writes the demo reports, `make test` runs every test.
+# Both create .venv/ with python3 -m venv and install into it; the install is redone only when
+# pyproject.toml or constraints.txt change.
+
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEMO := build/demo-data
+OUT := reports
+JOBS ?= 2
+
+$(STAMP): pyproject.toml constraints.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[test]"
+	@touch $(STAMP)
+
+.PHONY: install
+install: $(STAMP) ## Create .venv and install kam with its test tools
+
+.PHONY: demo
+demo: $(STAMP) ## Write the demo dataset to build/demo-data
+	$(BIN)/kam demo --out $(DEMO)
+
+.PHONY: report
+report: demo ## Write every demo report to reports/ (open reports/index.html)
+	$(BIN)/kam report --data $(DEMO) --out $(OUT) --params params --jobs $(JOBS)
+
+.PHONY: test
+test: $(STAMP) ## Run all tests: unit, notebooks (nbval), end-to-end, lint
+	$(BIN)/ruff check .
+	$(BIN)/python -m kamlib.notebooks check notebooks
+	$(BIN)/pytest
+	$(BIN)/pytest -p no:cacheprovider --nbval-lax --nbval-current-env -W ignore::DeprecationWarning notebooks
+
+.PHONY: lint
+lint: $(STAMP) ## ruff check and format check, notebooks stored without outputs
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m kamlib.notebooks check notebooks
+
+.PHONY: format
+format: $(STAMP) ## ruff format and fix, strip notebook outputs
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+	$(BIN)/python -m kamlib.notebooks strip notebooks
+
+.PHONY: bench
+bench: $(STAMP) ## Run the benchmarks (needs ../shared/data for the real-data ones)
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[bench]"
+	for b in benchmarks/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+.PHONY: clean
+clean: ## Remove build output (reports, demo data, caches); keeps .venv
+	rm -rf build .pytest_cache .ruff_cache
+	find $(OUT) -mindepth 1 ! -name .gitkeep -exec rm -rf {} +
+	find . -name __pycache__ -prune -exec rm -rf {} +
+
+.PHONY: help
+help: ## Show this help
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'

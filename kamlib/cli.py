@@ -1,0 +1,160 @@
+"""The ``kam`` command line (data contract, section 4).
+
+Exit codes: 0 success; 1 ``validate`` found problems or some account reports failed (the
+others are written); 2 unusable input (nothing written). Errors are sentences, never
+tracebacks (set ``KAM_DEBUG=1`` to see one).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from kamlib.errors import DataError, KamError
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="kam: key account monitoring reports from a company's data.",
+    pretty_exceptions_enable=False,
+)
+err = Console(stderr=True, highlight=False)
+
+
+def _fail(message: str, code: int) -> None:
+    err.print(f"[bold red]error:[/] {message}", markup=True, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option("--out", help="Folder to write the CSV files into.")],
+    accounts: Annotated[int, typer.Option("--accounts", help="Number of customers.")] = 30,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same data).")] = 7,
+) -> None:
+    """Write a synthetic dataset in the data contract's shape."""
+    from kamlib.demo import write_demo
+
+    try:
+        files = write_demo(out, accounts=accounts, seed=seed)
+    except ValueError as exc:
+        _fail(str(exc), 2)
+    err.print(f"wrote {len(files)} tables to {out}")
+
+
+@app.command()
+def validate(
+    data: Annotated[Path, typer.Option("--data", help="Dataset folder or .duckdb file.")],
+) -> None:
+    """Check a dataset against the data contract; list every problem."""
+    from kamlib.data import load_dataset
+
+    try:
+        dataset = load_dataset(data)
+    except DataError as exc:
+        err.print(str(exc), markup=False, soft_wrap=True)
+        raise typer.Exit(1) from None
+    except KamError as exc:
+        _fail(str(exc), 1)
+    counts = ", ".join(f"{name} {len(df)}" for name, df in dataset.tables.items())
+    print(f"{data}: valid ({counts} rows)")
+
+
+@app.command()
+def report(
+    data: Annotated[Path, typer.Option("--data", help="Dataset folder or .duckdb file.")],
+    out: Annotated[Path, typer.Option("--out", help="Folder for the reports.")],
+    params: Annotated[Path | None, typer.Option("--params", help="Parameter folder.")] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Reporting date YYYY-MM-DD.")] = None,
+    jobs: Annotated[int, typer.Option("--jobs", help="Reports built in parallel.")] = 1,
+    account_ids: Annotated[list[str] | None, typer.Argument(help="Accounts (default: every key account).")] = None,
+) -> None:
+    """Write one HTML report per key account, portfolio.html, index.html, kpis.csv, summary.json."""
+    from kamlib import report as report_module
+
+    if as_of is not None:
+        import re
+
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", as_of):
+            _fail(f"--as-of must be a date as YYYY-MM-DD, got {as_of!r}.", 2)
+    progress = Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=err, transient=True, disable=not err.is_terminal,
+    )
+    task = None
+
+    def tick(result) -> None:
+        if result.status != "ok":
+            err.print(f"failed: {result.account_id}: {result.error}", markup=False, soft_wrap=True)
+        if task is not None:
+            progress.advance(task)
+
+    try:
+        with progress:
+            task = progress.add_task("reports", total=None)
+            result = report_module.run(
+                data, out, params_dir=params, as_of=as_of, jobs=jobs,
+                account_ids=account_ids or (), on_progress=tick,
+            )
+    except DataError as exc:
+        err.print(str(exc), markup=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+    except KamError as exc:
+        _fail(str(exc), 2)
+    ok = len(result.results) - len([r for r in result.failed if r.account_id != "portfolio"])
+    err.print(
+        f"{ok} of {len(result.results)} account reports written to {out} in "
+        f"{result.seconds:.1f} s; open {out / 'index.html'}"
+    )
+    if result.failed:
+        names = ", ".join(r.account_id for r in result.failed)
+        err.print(f"failed: {names}", markup=False)
+    raise typer.Exit(result.exit_code)
+
+
+@app.command("params")
+def params_cmd(
+    data: Annotated[Path, typer.Option("--data", help="Dataset folder or .duckdb file.")],
+    params: Annotated[Path, typer.Option("--params", help="Parameter folder.")] = Path("params"),
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace existing files.")] = False,
+) -> None:
+    """Scaffold params/<account_id>.yaml for every key account that has none."""
+    from kamlib.data import load_dataset
+    from kamlib.params import scaffold
+
+    try:
+        dataset = load_dataset(data)
+    except DataError as exc:
+        err.print(str(exc), markup=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+    accounts = dataset.get("accounts").set_index("account_id")["name"]
+    ids = dataset.account_ids(key_only=True)
+    written = scaffold(params, [(a, accounts[a]) for a in ids], overwrite=overwrite)
+    err.print(f"wrote {len(written)} parameter files to {params} ({len(ids) - len(written)} kept)")
+
+
+def main() -> None:
+    """Entry point of the ``kam`` console script."""
+    try:
+        app()
+    except KamError as exc:
+        err.print(f"error: {exc}", markup=False, soft_wrap=True)
+        sys.exit(2)
+    except Exception as exc:  # noqa: BLE001 - the user gets a sentence, not a traceback
+        if os.environ.get("KAM_DEBUG"):
+            raise
+        err.print(f"error: unexpected {type(exc).__name__}: {exc} (set KAM_DEBUG=1 for details)",
+                  markup=False, soft_wrap=True)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,137 @@
+"""The composite health score: 0..100 from the KPIs, with traffic lights.
+
+Formula (stated in every report):
+
+* each component KPI ``k`` scores ``s_k = clip((value - red_at) / (target - red_at), 0, 1) * 100``:
+  100 at or better than its target, 0 at or worse than its red mark, linear in between (this one
+  formula covers "higher is better" and "lower is better", as the sign of ``target - red_at``
+  tells the direction);
+* a component whose KPI is empty (no data) is left out and the weights of the others are
+  rescaled to sum to 1, so missing data neither rewards nor punishes an account;
+* ``health_score = sum_k w_k * s_k / sum_k w_k`` over the available components; the contribution
+  of a component is ``w_k * s_k / sum_k w_k`` points, so contributions add up to the score;
+* status: ``weighted`` method: green from ``green_from``, yellow from ``yellow_from``, else red;
+  ``rules`` method: the worst component status (each component judged by the same thresholds
+  on its own 0..100 score), so any red component makes the account red;
+* no component available at all: score empty, status yellow ("cannot be judged").
+
+OTIF and payment targets agreed in a contract replace the parameter targets for that account.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from kamlib.params import HEALTH_KPIS, LOWER_IS_BETTER, Params
+
+__all__ = ["score", "component_scores", "status_of", "FORMULA"]
+
+FORMULA = (
+    "Each component scores 100 at or better than its target and 0 at or worse than its red "
+    "mark, linearly in between. The health score is the weighted mean of the available "
+    "components (weights rescaled when a component has no data)."
+)
+
+_ORDER = {"green": 0, "yellow": 1, "red": 2}
+
+
+def status_of(values: pd.Series, green_from: float, yellow_from: float) -> pd.Series:
+    """Traffic light of 0..100 scores: green / yellow / red; empty scores give NaN."""
+    out = np.where(values >= green_from, "green", np.where(values >= yellow_from, "yellow", "red"))
+    return pd.Series(out, index=values.index, dtype=object).where(values.notna())
+
+
+def component_scores(kpis: pd.DataFrame, targets: pd.DataFrame, red_at: pd.DataFrame) -> pd.DataFrame:
+    """Component scores 0..100 for every KPI in :data:`kamlib.params.HEALTH_KPIS`.
+
+    Parameters
+    ----------
+    kpis, targets, red_at : pd.DataFrame
+        Aligned frames (same index) with one column per health KPI.
+    """
+    out = pd.DataFrame(index=kpis.index)
+    for k in HEALTH_KPIS:
+        value = kpis[k].astype(float)
+        span = (targets[k] - red_at[k]).astype(float)
+        raw = ((value - red_at[k]) / span.where(span != 0)).clip(0, 1) * 100
+        # target == red mark leaves no slope: a step at the target, in the KPI's direction
+        good = value <= targets[k] if k in LOWER_IS_BETTER else value >= targets[k]
+        step = pd.Series(np.where(good, 100.0, 0.0), index=kpis.index)
+        out[k] = raw.where(span != 0, step).where(value.notna())
+    return out
+
+
+def score(
+    kpis: pd.DataFrame,
+    params: Params | Mapping[str, Params],
+    agreed_targets: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Health score, status and per-component score, contribution and status.
+
+    Parameters
+    ----------
+    kpis : pd.DataFrame
+        Indexed by account_id, with the health KPIs as columns.
+    params : Params or mapping of account_id -> Params
+        Targets, red marks, weights, method and thresholds.
+    agreed_targets : pd.DataFrame, optional
+        Per-account targets from contracts (column ``otif_rate``) that replace the parameter.
+
+    Returns
+    -------
+    pd.DataFrame
+        Indexed like ``kpis``: ``health_score``, ``health_status`` and, per KPI ``k``,
+        ``score_k``, ``contribution_k``, ``status_k``, ``weight_k`` (the rescaled weight).
+    """
+    missing = [k for k in HEALTH_KPIS if k not in kpis.columns]
+    if missing:
+        raise ValueError(f"'kpis' lacks the health KPI columns {missing}.")
+    ids = kpis.index
+    by_acc = params if isinstance(params, Mapping) else dict.fromkeys(ids, params)
+    absent = [a for a in ids if a not in by_acc]
+    if absent:
+        raise ValueError(f"no parameters for accounts {absent[:5]}.")
+    # Parameter sets are shared by most accounts: build the per-account frames from unique sets.
+    unique = {id(p): p for p in by_acc.values()}
+    key = pd.Series([id(by_acc[a]) for a in ids], index=ids)
+
+    def frame(get) -> pd.DataFrame:
+        table = pd.DataFrame({pid: get(p) for pid, p in unique.items()}).T
+        return table.loc[key.values].set_axis(ids)
+
+    targets = frame(lambda p: {k: float(getattr(p.targets, k)) for k in HEALTH_KPIS})
+    red_at = frame(lambda p: {k: float(getattr(p.red_at, k)) for k in HEALTH_KPIS})
+    weights = frame(lambda p: {k: float(p.health.weights.get(k, 0.0)) for k in HEALTH_KPIS})
+    thresholds = frame(lambda p: {"green": p.health.green_from, "yellow": p.health.yellow_from,
+                                  "rules": float(p.health.method == "rules")})
+    if agreed_targets is not None and "otif_rate" in agreed_targets:
+        agreed = agreed_targets["otif_rate"].reindex(ids)
+        targets["otif_rate"] = agreed.fillna(targets["otif_rate"])
+
+    comps = component_scores(kpis, targets, red_at)
+    avail = weights.where(comps.notna(), 0.0)
+    total = avail.sum(axis=1)
+    w = avail.div(total.where(total > 0), axis=0)
+    contrib = comps.fillna(0.0) * w
+    health_score = contrib.sum(axis=1).where(total > 0)
+
+    out = pd.DataFrame(index=ids)
+    out["health_score"] = health_score
+    weighted_status = status_of(health_score, thresholds["green"], thresholds["yellow"])
+    comp_status = pd.DataFrame(
+        {k: status_of(comps[k], thresholds["green"], thresholds["yellow"]) for k in HEALTH_KPIS}
+    ).where(weights > 0)
+    worst = comp_status.apply(lambda col: col.map(_ORDER)).max(axis=1)
+    rules_status = worst.map({v: k for k, v in _ORDER.items()})
+    status = weighted_status.where(thresholds["rules"] == 0, rules_status)
+    out["health_status"] = status.fillna("yellow")
+    for k in HEALTH_KPIS:
+        out[f"score_{k}"] = comps[k]
+        out[f"weight_{k}"] = w[k]
+        out[f"contribution_{k}"] = contrib[k].where(comps[k].notna())
+        out[f"status_{k}"] = comp_status[k]
+    out["target_otif_rate"] = targets["otif_rate"]
+    return out

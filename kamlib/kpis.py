@@ -1,0 +1,267 @@
+"""The KPI table of ``kpis.csv``, exactly as section 3 of the data contract defines it.
+
+All accounts of ``accounts`` (key or not) in one vectorized pass per table: a group-by per
+KPI, re-indexed to the full account list. Rules applied throughout:
+
+* the 12-month window is ``(as_of - 12 months, as_of]``, the previous one the 12 months before;
+* an event dated after ``as_of`` has not happened yet: a ``paid_date``, ``delivered_date`` or
+  ``closed_date`` after ``as_of`` counts as missing (unpaid, not delivered, still open);
+* a KPI whose table is absent is empty for every account; where the table exists but has no rows
+  for an account, counts and sums are 0 and rates and means are empty.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+import numpy as np
+import pandas as pd
+
+from kamlib import forecast, health, portfolio, revenue
+from kamlib.data import Dataset
+from kamlib.params import Params
+from kamlib.periods import Window, previous_window, window
+
+__all__ = ["KPI_COLUMNS", "compute", "base_kpis", "contract_targets"]
+
+#: Column order of kpis.csv (data contract, section 3).
+KPI_COLUMNS = [
+    "account_id",
+    "revenue_12m",
+    "revenue_prev_12m",
+    "revenue_growth",
+    "forecast_12m",
+    "revenue_share",
+    "abc_class",
+    "nps",
+    "nps_n",
+    "csat",
+    "otif_rate",
+    "overdue_amount",
+    "avg_days_late",
+    "contacts_12m",
+    "days_since_contact",
+    "open_complaints",
+    "complaints_12m",
+    "health_score",
+    "health_status",
+]
+_COUNTS = ("nps_n", "contacts_12m", "open_complaints", "complaints_12m")
+
+
+def _happened(dates: pd.Series, as_of: pd.Timestamp) -> pd.Series:
+    """The dates that have happened by ``as_of``; later ones become NaT."""
+    return dates.where(dates <= as_of)
+
+
+def _sum(df: pd.DataFrame, mask: pd.Series, col: str, ids: pd.Index) -> pd.Series:
+    return df.loc[mask].groupby("account_id")[col].sum().reindex(ids, fill_value=0.0).astype(float)
+
+
+def _count(df: pd.DataFrame, mask: pd.Series, ids: pd.Index) -> pd.Series:
+    return df.loc[mask].groupby("account_id").size().reindex(ids, fill_value=0).astype("Int64")
+
+
+def _mean(values: pd.Series, accounts: pd.Series, ids: pd.Index) -> pd.Series:
+    return values.groupby(accounts).mean().reindex(ids).astype(float)
+
+
+def _empty(ids: pd.Index, dtype: str = "float64") -> pd.Series:
+    return pd.Series(pd.NA if dtype == "Int64" else np.nan, index=ids, dtype=dtype)
+
+
+def base_kpis(dataset: Dataset, as_of: pd.Timestamp, with_forecast: bool = True) -> pd.DataFrame:
+    """All KPIs of section 3 except the health score, one row per account.
+
+    Parameters
+    ----------
+    dataset : Dataset
+        A validated dataset.
+    as_of : pd.Timestamp
+        Reporting date.
+    with_forecast : bool, default True
+        Compute ``forecast_12m`` (the only costly KPI); ``False`` leaves it empty, for the
+        comparisons with earlier reporting dates.
+
+    Returns
+    -------
+    pd.DataFrame
+        Indexed by ``account_id`` in the order of ``accounts``.
+    """
+    as_of = pd.Timestamp(as_of).normalize()
+    ids = pd.Index(dataset.get("accounts")["account_id"], name="account_id")
+    win, prev = window(as_of), previous_window(as_of)
+    out = pd.DataFrame(index=ids)
+
+    sales = dataset.get("sales")
+    sales = sales.loc[sales["date"] <= as_of]
+    out["revenue_12m"] = _sum(sales, win.contains(sales["date"]), "net_revenue", ids)
+    out["revenue_prev_12m"] = _sum(sales, prev.contains(sales["date"]), "net_revenue", ids)
+    out["revenue_growth"] = (out["revenue_12m"] / out["revenue_prev_12m"] - 1).where(
+        out["revenue_prev_12m"] > 0
+    )
+    if with_forecast:
+        monthly = revenue.monthly_revenue(sales, as_of)
+        totals = forecast.forecast_totals(monthly, horizon=12)
+        out["forecast_12m"] = totals.reindex(ids, fill_value=0.0).astype(float)
+    else:
+        out["forecast_12m"] = _empty(ids)
+    out["revenue_share"] = portfolio.revenue_share(out["revenue_12m"])
+    out["abc_class"] = portfolio.abc_class(out["revenue_12m"])
+
+    out = out.join(_survey_kpis(dataset.get("surveys"), win, ids))
+    out["otif_rate"] = _otif(dataset.get("deliveries"), win, as_of, ids)
+    out = out.join(_invoice_kpis(dataset.get("invoices"), win, as_of, ids))
+    out = out.join(_interaction_kpis(dataset.get("interactions"), win, as_of, ids))
+    out = out.join(_complaint_kpis(dataset.get("complaints"), win, as_of, ids))
+    return out
+
+
+def _survey_kpis(surveys: pd.DataFrame | None, win: Window, ids: pd.Index) -> pd.DataFrame:
+    out = pd.DataFrame(index=ids)
+    if surveys is None:
+        out["nps"], out["nps_n"], out["csat"] = _empty(ids), _empty(ids, "Int64"), _empty(ids)
+        return out
+    in_win = surveys.loc[win.contains(surveys["date"])]
+    if "nps" in in_win.columns:
+        rated = in_win.loc[in_win["nps"].notna()]
+        n = rated.groupby("account_id").size().reindex(ids, fill_value=0)
+        promoters = (rated["nps"] >= 9).groupby(rated["account_id"]).sum().reindex(ids, fill_value=0)
+        detractors = (rated["nps"] <= 6).groupby(rated["account_id"]).sum().reindex(ids, fill_value=0)
+        out["nps"] = (100 * (promoters - detractors) / n.where(n > 0)).astype(float)
+        out["nps_n"] = n.astype("Int64")
+    else:
+        out["nps"], out["nps_n"] = _empty(ids), pd.Series(0, index=ids, dtype="Int64")
+    if "csat" in in_win.columns:
+        rated = in_win.loc[in_win["csat"].notna()]
+        out["csat"] = _mean(rated["csat"], rated["account_id"], ids)
+    else:
+        out["csat"] = _empty(ids)
+    return out
+
+
+def _otif(deliveries: pd.DataFrame | None, win: Window, as_of: pd.Timestamp,
+          ids: pd.Index) -> pd.Series:
+    if deliveries is None:
+        return _empty(ids)
+    d = deliveries.loc[win.contains(deliveries["promised_date"])]
+    delivered = _happened(d["delivered_date"], as_of) if "delivered_date" in d else None
+    on_time = (
+        (delivered.notna() & (delivered <= d["promised_date"]))
+        if delivered is not None
+        else pd.Series(False, index=d.index)
+    )
+    if {"quantity_ordered", "quantity_delivered"} <= set(d.columns):
+        qo, qd = d["quantity_ordered"], d["quantity_delivered"]
+        in_full = qo.isna() | qd.isna() | (qd >= qo)
+    else:
+        in_full = pd.Series(True, index=d.index)
+    return _mean((on_time & in_full).astype(float), d["account_id"], ids)
+
+
+def _invoice_kpis(invoices: pd.DataFrame | None, win: Window, as_of: pd.Timestamp,
+                  ids: pd.Index) -> pd.DataFrame:
+    out = pd.DataFrame(index=ids)
+    if invoices is None:
+        out["overdue_amount"], out["avg_days_late"] = _empty(ids), _empty(ids)
+        return out
+    paid = _happened(invoices["paid_date"], as_of) if "paid_date" in invoices else None
+    unpaid = paid.isna() if paid is not None else pd.Series(True, index=invoices.index)
+    out["overdue_amount"] = _sum(invoices, (invoices["due_date"] <= as_of) & unpaid, "amount", ids)
+    in_win = win.contains(invoices["due_date"])
+    settled = (paid if paid is not None else pd.Series(pd.NaT, index=invoices.index)).fillna(as_of)
+    late = (settled - invoices["due_date"]).dt.days.clip(lower=0).astype(float)
+    out["avg_days_late"] = _mean(late[in_win], invoices.loc[in_win, "account_id"], ids)
+    return out
+
+
+def _interaction_kpis(interactions: pd.DataFrame | None, win: Window, as_of: pd.Timestamp,
+                      ids: pd.Index) -> pd.DataFrame:
+    out = pd.DataFrame(index=ids)
+    if interactions is None:
+        out["contacts_12m"], out["days_since_contact"] = _empty(ids, "Int64"), _empty(ids)
+        return out
+    out["contacts_12m"] = _count(interactions, win.contains(interactions["date"]), ids)
+    past = interactions.loc[interactions["date"] <= as_of]
+    latest = past.groupby("account_id")["date"].max().reindex(ids)
+    out["days_since_contact"] = (as_of - latest).dt.days.astype(float)
+    return out
+
+
+def _complaint_kpis(complaints: pd.DataFrame | None, win: Window, as_of: pd.Timestamp,
+                    ids: pd.Index) -> pd.DataFrame:
+    out = pd.DataFrame(index=ids)
+    if complaints is None:
+        out["open_complaints"], out["complaints_12m"] = _empty(ids, "Int64"), _empty(ids, "Int64")
+        return out
+    closed = (
+        _happened(complaints["closed_date"], as_of)
+        if "closed_date" in complaints
+        else pd.Series(pd.NaT, index=complaints.index)
+    )
+    is_open = (complaints["opened_date"] <= as_of) & closed.isna()
+    out["open_complaints"] = _count(complaints, is_open, ids)
+    out["complaints_12m"] = _count(complaints, win.contains(complaints["opened_date"]), ids)
+    return out
+
+
+def contract_targets(dataset: Dataset, as_of: pd.Timestamp) -> pd.DataFrame:
+    """Per-account targets agreed in ``contracts``, for the contract active at ``as_of``.
+
+    A contract is active when ``start_date <= as_of`` and ``end_date`` is missing or
+    ``>= as_of``; of several active contracts the latest started wins.
+
+    Returns
+    -------
+    pd.DataFrame
+        Indexed by account_id, columns ``otif_rate`` (from ``otif_target``) and
+        ``payment_terms_days`` where the contract states them; empty when no contracts table.
+    """
+    contracts = dataset.get("contracts")
+    if contracts is None:
+        return pd.DataFrame(columns=["otif_rate", "payment_terms_days"], dtype=float)
+    end = contracts["end_date"] if "end_date" in contracts else pd.Series(pd.NaT, index=contracts.index)
+    active = contracts.loc[(contracts["start_date"] <= as_of) & (end.isna() | (end >= as_of))]
+    active = active.sort_values(["account_id", "start_date"]).groupby("account_id").last()
+    out = pd.DataFrame(index=active.index)
+    for source, target in (("otif_target", "otif_rate"), ("payment_terms_days", "payment_terms_days")):
+        out[target] = active[source].astype(float) if source in active else np.nan
+    return out
+
+
+def compute(
+    dataset: Dataset,
+    as_of: pd.Timestamp,
+    params_for: Params | Mapping[str, Params] | Callable[[str], Params],
+    with_forecast: bool = True,
+) -> pd.DataFrame:
+    """The full KPI table of ``kpis.csv``, health score included.
+
+    Parameters
+    ----------
+    dataset : Dataset
+        A validated dataset.
+    as_of : pd.Timestamp
+        Reporting date.
+    params_for : Params, mapping or callable
+        The parameters of each account (one set for all, a mapping by account_id, or a function).
+    with_forecast : bool, default True
+        See :func:`base_kpis`.
+
+    Returns
+    -------
+    pd.DataFrame
+        Indexed by ``account_id``; the columns of :data:`KPI_COLUMNS` (except the index) first,
+        followed by the health components (``score_*``, ``contribution_*``, ``status_*``).
+    """
+    kpis = base_kpis(dataset, as_of, with_forecast=with_forecast)
+    if isinstance(params_for, Params):
+        params = {a: params_for for a in kpis.index}
+    elif callable(params_for):
+        params = {a: params_for(a) for a in kpis.index}
+    else:
+        params = dict(params_for)
+    agreed = contract_targets(dataset, as_of)
+    scored = health.score(kpis, params, agreed_targets=agreed)
+    out = kpis.join(scored)
+    return out[[c for c in KPI_COLUMNS[1:]] + [c for c in scored.columns if c not in KPI_COLUMNS]]
