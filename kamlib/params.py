@@ -182,7 +182,8 @@ def load_params(params_dir: str | Path | None, account_id: str | None = None) ->
     ParamsError
         If a file is not valid YAML or a value is out of range, naming the file and the key.
     """
-    raw: dict[str, Any] = {}
+    # start from the built-in defaults so that a partial mapping (one weight) merges deeply
+    raw: dict[str, Any] = Params().model_dump()
     sources = ["built-in defaults"]
     if params_dir:
         folder = Path(params_dir)

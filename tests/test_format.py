@@ -1,0 +1,59 @@
+"""Formatting for readers and escaping of untrusted text."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from kamlib import format as fmt
+
+
+def test_numbers_in_english_and_german():
+    assert fmt.number(1234567.891, 2) == "1,234,567.89"
+    assert fmt.number(1234567.891, 2, "de") == "1.234.567,89"
+    assert fmt.pct(0.1234) == "12.3%"
+    assert fmt.pct(0.1234, language="de") == "12,3%"
+    assert fmt.pct(0.05, 0, signed=True) == "+5%"
+    assert fmt.pp(0.031) == "+3.1 pp"
+
+
+def test_money_compact_and_exact():
+    assert fmt.money(1_234_567) == "1.23m EUR"
+    assert fmt.money(45_600) == "46k EUR"
+    assert fmt.money(2345, language="de") == "2.345 €"
+    assert fmt.money(2345) == "2,345 €"
+
+
+def test_missing_values_show_a_dash():
+    for value in (None, np.nan, pd.NaT, pd.NA, float("inf")):
+        assert fmt.number(value) == "–"
+    assert fmt.date(None) == "–" and fmt.money(np.nan) == "–"
+
+
+def test_dates():
+    assert fmt.date("2025-06-30") == "30 Jun 2025"
+    assert fmt.date("2025-06-03", "de") == "03.06.2025"
+
+
+def test_table_escapes_untrusted_text():
+    df = pd.DataFrame({"name": ['<script>alert("x")</script> & Co'], "revenue": [1234.6]})
+    html = fmt.table_html(df, {"revenue": "money_exact"}, caption="<b>caption</b>")
+    assert "<script>" not in html and "&lt;script&gt;" in html and "&amp; Co" in html
+    assert "&lt;b&gt;caption" in html
+    assert "1,235" in html
+
+
+def test_table_rejects_unknown_format_and_cuts_long_tables():
+    with pytest.raises(ValueError, match="unknown formats"):
+        fmt.table_html(pd.DataFrame({"a": [1]}), {"a": "euro"})
+    html = fmt.table_html(pd.DataFrame({"a": range(60)}), max_rows=50)
+    assert "Showing 50 of 60 rows" in html
+
+
+def test_paragraph_and_findings_escape():
+    assert fmt.paragraph("a < b", "missing") == '<p class="kam-missing">a &lt; b</p>'
+    assert "&lt;i&gt;" in fmt.findings_html(["<i>x</i>"])
+    assert fmt.findings_html([]) == ""
+    with pytest.raises(ValueError, match="'kind'"):
+        fmt.paragraph("x", "loud")

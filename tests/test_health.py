@@ -1,0 +1,80 @@
+"""Health score: component scores and their weighted mean, worked out by hand."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from kamlib import health
+from kamlib.params import HEALTH_KPIS, Params
+
+
+def _kpis(**values) -> pd.DataFrame:
+    row = dict.fromkeys(HEALTH_KPIS, np.nan)
+    row.update(values)
+    return pd.DataFrame([row], index=pd.Index(["A1"], name="account_id"))
+
+
+def test_weighted_mean_of_available_components():
+    # defaults: revenue_growth target 0.05, red -0.10, weight 0.25; nps target 30, red -10, w 0.15
+    # growth 0.05 -> 100; nps 10 -> (10 + 10) / (30 + 10) = 50
+    # weights rescaled over the two: 0.25 / 0.40 = 0.625 and 0.375 -> 62.5 + 18.75 = 81.25
+    out = health.score(_kpis(revenue_growth=0.05, nps=10.0), Params())
+    assert out.loc["A1", "score_nps"] == pytest.approx(50.0)
+    assert out.loc["A1", "weight_revenue_growth"] == pytest.approx(0.625)
+    assert out.loc["A1", "health_score"] == pytest.approx(81.25)
+    assert out.loc["A1", "contribution_nps"] == pytest.approx(18.75)
+    assert out.loc["A1", "health_status"] == "green"
+    assert math.isnan(out.loc["A1", "contribution_csat"])
+
+
+def test_lower_is_better_and_clipping():
+    # days since contact: target 30, red 120; 75 days -> (75 - 120) / (30 - 120) = 0.5 -> 50
+    # open complaints: target 0, red 4; 9 open -> clipped at 0
+    out = health.score(_kpis(days_since_contact=75.0, open_complaints=9.0), Params())
+    assert out.loc["A1", "score_days_since_contact"] == pytest.approx(50.0)
+    assert out.loc["A1", "score_open_complaints"] == 0.0
+    # weights 0.15 and 0.10 -> (0.15 * 50 + 0.10 * 0) / 0.25 = 30 -> red (below 40)
+    assert out.loc["A1", "health_score"] == pytest.approx(30.0)
+    assert out.loc["A1", "health_status"] == "red"
+
+
+def test_rules_method_takes_the_worst_component():
+    params = Params.model_validate({"health": {"method": "rules"}})
+    # growth 100 (green), nps 50 (yellow: 40 <= 50 < 70) -> weighted would be green (81.25)
+    out = health.score(_kpis(revenue_growth=0.05, nps=10.0), params)
+    assert out.loc["A1", "health_score"] == pytest.approx(81.25)
+    assert out.loc["A1", "health_status"] == "yellow"
+
+
+def test_no_data_at_all_is_yellow_with_empty_score():
+    out = health.score(_kpis(), Params())
+    assert math.isnan(out.loc["A1", "health_score"])
+    assert out.loc["A1", "health_status"] == "yellow"
+
+
+def test_agreed_otif_target_replaces_parameter():
+    # otif 0.90: with the default target 0.95 (red 0.80) -> (0.90 - 0.80) / 0.15 = 66.7;
+    # with an agreed target of 0.90 -> 100
+    agreed = pd.DataFrame({"otif_rate": [0.90]}, index=pd.Index(["A1"], name="account_id"))
+    plain = health.score(_kpis(otif_rate=0.90), Params())
+    assert plain.loc["A1", "score_otif_rate"] == pytest.approx(200 / 3)
+    out = health.score(_kpis(otif_rate=0.90), Params(), agreed_targets=agreed)
+    assert out.loc["A1", "score_otif_rate"] == pytest.approx(100.0)
+
+
+def test_per_account_parameters():
+    kpis = pd.concat([_kpis(nps=10.0), _kpis(nps=10.0).rename(index={"A1": "A2"})])
+    strict = Params.model_validate({"targets": {"nps": 50}})
+    # A2 with target 50: (10 + 10) / (50 + 10) = 1/3 -> 33.3
+    out = health.score(kpis, {"A1": Params(), "A2": strict})
+    assert out.loc["A1", "score_nps"] == pytest.approx(50.0)
+    assert out.loc["A2", "score_nps"] == pytest.approx(100 / 3)
+
+
+def test_missing_kpi_column_is_refused():
+    with pytest.raises(ValueError, match="health KPI columns"):
+        health.score(pd.DataFrame(index=["A1"]), Params())

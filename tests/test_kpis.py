@@ -1,0 +1,194 @@
+"""KPI definitions of the data contract, section 3, checked against values worked out by hand."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from kamlib import kpis
+from kamlib.data import from_frames
+from kamlib.params import Params
+from tests.conftest import frame
+
+AS_OF = pd.Timestamp("2025-06-30")  # window (2024-06-30, 2025-06-30], previous (2023-06-30, 2024-06-30]
+NAN = None
+
+
+def _accounts():
+    return frame(
+        [("A1", "Alpha", True), ("A2", "Beta", True), ("A3", "Gamma", False), ("A4", "Delta", False)],
+        "account_id name key_account",
+    )
+
+
+def _sales():
+    return frame(
+        [
+            ("2025-06-30", "A1", 100.0),  # window, last day included
+            ("2024-07-01", "A1", 50.0),  # window, first day
+            ("2024-06-30", "A1", 30.0),  # previous window, last day
+            ("2023-07-01", "A1", 20.0),  # previous window
+            ("2023-06-30", "A1", 999.0),  # before both windows
+            ("2025-07-01", "A1", 777.0),  # after as_of: ignored
+            ("2025-01-15", "A2", 300.0),
+            ("2025-03-01", "A3", -10.0),  # a credit note
+        ],
+        "d:date account_id net_revenue",
+    )
+
+
+def _full_dataset():
+    surveys = frame(
+        [
+            ("s1", "A1", "2025-01-01", 10, 5.0),
+            ("s2", "A1", "2025-02-01", 9, 4.0),
+            ("s3", "A1", "2025-03-01", 7, NAN),
+            ("s4", "A1", "2025-04-01", 3, 2.0),
+            ("s5", "A1", "2025-05-01", NAN, 3.0),
+            ("s6", "A1", "2024-06-30", 0, 1.0),  # previous window
+        ],
+        "response_id account_id d:date nps csat",
+    )
+    deliveries = frame(
+        [
+            ("o1", "A1", "2025-01-10", "2025-01-10", 10.0, 10.0),  # on time, in full
+            ("o2", "A1", "2025-02-10", "2025-02-12", 10.0, 10.0),  # late
+            ("o3", "A1", "2025-03-10", "2025-03-01", 10.0, 8.0),  # short
+            ("o4", "A1", "2025-04-10", "2025-04-10", NAN, 5.0),  # quantity missing: in full
+            ("o5", "A1", "2025-06-20", NAN, 10.0, NAN),  # not delivered
+            ("o6", "A1", "2025-06-25", "2025-07-02", 10.0, 10.0),  # delivered after as_of
+            ("o7", "A1", "2024-06-30", "2024-06-30", 1.0, 1.0),  # previous window
+        ],
+        "order_id account_id d:promised_date d:delivered_date quantity_ordered quantity_delivered",
+    )
+    invoices = frame(
+        [
+            ("i1", "A1", "2025-05-01", "2025-05-31", NAN, 100.0),  # overdue, 30 days late
+            ("i2", "A1", "2025-06-01", "2025-06-30", "2025-07-05", 200.0),  # paid after as_of
+            ("i3", "A1", "2025-01-01", "2025-01-31", "2025-02-10", 50.0),  # 10 days late
+            ("i4", "A1", "2025-06-15", "2025-07-15", NAN, 400.0),  # not yet due
+            ("i5", "A1", "2024-05-15", "2024-06-15", NAN, 25.0),  # overdue, due before window
+            ("i6", "A1", "2025-02-01", "2025-03-01", "2025-02-20", 10.0),  # paid early: 0
+        ],
+        "invoice_id account_id d:invoice_date d:due_date d:paid_date amount",
+    )
+    interactions = frame(
+        [
+            ("c1", "A1", "2025-06-01"),
+            ("c2", "A1", "2024-07-01"),
+            ("c3", "A1", "2024-06-30"),  # previous window
+            ("c4", "A1", "2025-07-10"),  # after as_of
+            ("c5", "A2", "2023-01-01"),
+        ],
+        "interaction_id account_id d:date",
+    )
+    complaints = frame(
+        [
+            ("k1", "A1", "2025-01-01", NAN),  # open, in window
+            ("k2", "A1", "2024-05-01", "2025-07-01"),  # closed after as_of: open, not in window
+            ("k3", "A1", "2025-02-01", "2025-02-10"),  # closed, in window
+            ("k4", "A1", "2025-07-05", NAN),  # opened after as_of
+        ],
+        "complaint_id account_id d:opened_date d:closed_date",
+    )
+    return from_frames({
+        "accounts": _accounts(), "sales": _sales(), "surveys": surveys,
+        "deliveries": deliveries, "invoices": invoices, "interactions": interactions,
+        "complaints": complaints,
+    })
+
+
+@pytest.fixture(scope="module")
+def table() -> pd.DataFrame:
+    return kpis.compute(_full_dataset(), AS_OF, Params())
+
+
+def test_revenue_windows_and_growth(table):
+    # A1: window 100 + 50 = 150, previous 30 + 20 = 50, growth 150 / 50 - 1 = 2.0
+    assert table.loc["A1", "revenue_12m"] == 150.0
+    assert table.loc["A1", "revenue_prev_12m"] == 50.0
+    assert table.loc["A1", "revenue_growth"] == pytest.approx(2.0)
+    # A2: previous window empty -> growth empty; A3 credit note only; A4 no sales at all
+    assert table.loc["A2", "revenue_12m"] == 300.0 and math.isnan(table.loc["A2", "revenue_growth"])
+    assert table.loc["A3", "revenue_12m"] == -10.0
+    assert table.loc["A4", "revenue_12m"] == 0.0 and table.loc["A4", "forecast_12m"] == 0.0
+
+
+def test_share_and_abc(table):
+    # positive revenue 150 + 300 = 450: A1 1/3, A2 2/3; A3 (-10) and A4 (0) empty
+    assert table.loc["A1", "revenue_share"] == pytest.approx(1 / 3)
+    assert table.loc["A2", "revenue_share"] == pytest.approx(2 / 3)
+    assert table[["revenue_share"]].loc[["A3", "A4"]].isna().all().all()
+    # A2 first (nothing before it: 0 < 0.8 -> A), A1 (2/3 before it < 0.8 -> A), others <= 0 -> C
+    assert table["abc_class"].to_dict() == {"A1": "A", "A2": "A", "A3": "C", "A4": "C"}
+
+
+def test_survey_kpis(table):
+    # A1 in window with nps: 10, 9, 7, 3 -> 2 promoters, 1 detractor of 4 -> 100 * (2 - 1) / 4
+    assert table.loc["A1", "nps"] == pytest.approx(25.0)
+    assert table.loc["A1", "nps_n"] == 4
+    assert table.loc["A1", "csat"] == pytest.approx((5 + 4 + 2 + 3) / 4)
+    # A2: the table exists but has no rows: count 0, score empty
+    assert table.loc["A2", "nps_n"] == 0 and math.isnan(table.loc["A2", "nps"])
+
+
+def test_otif(table):
+    # o1 and o4 of the six promised in the window are on time and in full: 2 / 6
+    assert table.loc["A1", "otif_rate"] == pytest.approx(2 / 6)
+    assert math.isnan(table.loc["A2", "otif_rate"])
+
+
+def test_invoices(table):
+    # overdue: i1 100 + i2 200 (paid after as_of) + i5 25 = 325
+    assert table.loc["A1", "overdue_amount"] == pytest.approx(325.0)
+    # due in window: i1 30, i2 0 (due on as_of), i3 10, i6 0 -> 40 / 4
+    assert table.loc["A1", "avg_days_late"] == pytest.approx(10.0)
+    assert table.loc["A2", "overdue_amount"] == 0.0 and math.isnan(table.loc["A2", "avg_days_late"])
+
+
+def test_interactions(table):
+    assert table.loc["A1", "contacts_12m"] == 2
+    assert table.loc["A1", "days_since_contact"] == 29  # 2025-06-01 -> 2025-06-30
+    assert table.loc["A2", "contacts_12m"] == 0
+    assert table.loc["A2", "days_since_contact"] == 731 + 180  # 2023-01-01 -> 2025-01-01 -> 06-30
+    assert math.isnan(table.loc["A3", "days_since_contact"])
+
+
+def test_complaints(table):
+    assert table.loc["A1", "open_complaints"] == 2  # k1, and k2 closed only after as_of
+    assert table.loc["A1", "complaints_12m"] == 2  # k1, k3
+    assert table.loc["A2", "open_complaints"] == 0 and table.loc["A2", "complaints_12m"] == 0
+
+
+def test_absent_tables_give_empty_kpis():
+    dataset = from_frames({"accounts": _accounts(), "sales": _sales()})
+    table = kpis.compute(dataset, AS_OF, Params())
+    empty = ["nps", "nps_n", "csat", "otif_rate", "overdue_amount", "avg_days_late",
+             "contacts_12m", "days_since_contact", "open_complaints", "complaints_12m"]
+    assert table[empty].isna().all().all()
+    assert table.loc["A1", "revenue_12m"] == 150.0
+
+
+def test_columns_follow_the_contract(table):
+    assert list(table.columns[: len(kpis.KPI_COLUMNS) - 1]) == kpis.KPI_COLUMNS[1:]
+    assert set(table["health_status"]) <= {"green", "yellow", "red"}
+
+
+def test_contract_targets_take_the_active_contract():
+    contracts = frame(
+        [
+            ("k1", "A1", "2020-01-01", "2024-12-31", 30, 0.90),  # ended before as_of
+            ("k2", "A1", "2025-01-01", NAN, 45, 0.97),  # active, open-ended
+            ("k3", "A2", "2025-07-01", NAN, 60, 0.80),  # starts after as_of
+        ],
+        "contract_id account_id d:start_date d:end_date payment_terms_days otif_target",
+    )
+    dataset = from_frames({"accounts": _accounts(), "sales": _sales(), "contracts": contracts})
+    agreed = kpis.contract_targets(dataset, AS_OF)
+    assert agreed.loc["A1", "otif_rate"] == pytest.approx(0.97)
+    assert agreed.loc["A1", "payment_terms_days"] == 45
+    assert "A2" not in agreed.index
+    assert np.isclose(kpis.compute(dataset, AS_OF, Params()).loc["A1", "target_otif_rate"], 0.97)
