@@ -8,6 +8,8 @@ reads and validates the dataset once.
 
 from __future__ import annotations
 
+import os
+import pickle
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -142,7 +144,7 @@ def _until(df: pd.DataFrame | None, name: str, as_of: pd.Timestamp) -> pd.DataFr
 
 @lru_cache(maxsize=4)
 def _portfolio_cached(data: str, signature: tuple, as_of: str, params_dir: str,
-                      params_signature: tuple) -> PortfolioContext:
+                      params_signature: tuple) -> PortfolioContext:  # noqa: ARG001 - cache keys
     dataset = _load_cached(data, signature)
     when = resolve_as_of(dataset, as_of)
     store = ParamsStore(params_dir or None)
@@ -154,12 +156,37 @@ def _portfolio_cached(data: str, signature: tuple, as_of: str, params_dir: str,
     return PortfolioContext(dataset, when, store, kpis, kpis_prev, year_ago)
 
 
+#: Set by ``kam report`` for its kernels: a pickled PortfolioContext the run computed already.
+SHARED_CONTEXT_ENV = "KAM_SHARED_CONTEXT"
+
+
+def _cache_key(data: str, as_of: str, params_dir: str) -> tuple:
+    params_sig = _signature(params_dir) if params_dir and Path(params_dir).is_dir() else ()
+    return (data, _signature(data), as_of, params_dir, params_sig)
+
+
+def share(context: PortfolioContext, path: Path, data: str, as_of: str, params_dir: str) -> None:
+    """Pickle ``context`` for the kernels of a run, so they skip loading and the KPI pass."""
+    with open(path, "wb") as fh:
+        pickle.dump((_cache_key(str(data), as_of, params_dir), context), fh,
+                    protocol=pickle.HIGHEST_PROTOCOL)
+
+
+@lru_cache(maxsize=2)
+def _shared(path: str) -> tuple:
+    with open(path, "rb") as fh:
+        return pickle.load(fh)  # noqa: S301 - written by this run's own process
+
+
 def portfolio_context(data: str = "", as_of: str = "", params_dir: str = "") -> PortfolioContext:
     """Load the dataset, resolve ``as_of`` and compute the KPIs of every account (cached)."""
-    data = str(data or "")
-    params_sig = _signature(params_dir) if params_dir and Path(params_dir).is_dir() else ()
-    return _portfolio_cached(data, _signature(data), str(as_of or ""), str(params_dir or ""),
-                             params_sig)
+    key = _cache_key(str(data or ""), str(as_of or ""), str(params_dir or ""))
+    shared = os.environ.get(SHARED_CONTEXT_ENV)
+    if shared and Path(shared).is_file():
+        shared_key, context = _shared(shared)
+        if shared_key == key:
+            return context
+    return _portfolio_cached(*key)
 
 
 @dataclass(frozen=True)

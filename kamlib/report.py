@@ -19,7 +19,9 @@ import copy
 import html
 import json
 import os
+import shutil
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -36,10 +38,17 @@ from nbconvert.preprocessors import Preprocessor, TagRemovePreprocessor
 from papermill.parameterize import parameterize_notebook
 
 from kamlib import __version__, portfolio
-from kamlib.context import ParamsStore, resolve_as_of
-from kamlib.data import Dataset, load_dataset
+from kamlib.context import (
+    SHARED_CONTEXT_ENV,
+    ParamsStore,
+    load,
+    portfolio_context,
+    resolve_as_of,
+    share,
+)
+from kamlib.data import Dataset
 from kamlib.errors import KamError
-from kamlib.kpis import KPI_COLUMNS, compute
+from kamlib.kpis import KPI_COLUMNS
 from kamlib.schema import is_valid_account_id
 
 __all__ = [
@@ -313,7 +322,7 @@ def run(
     if jobs < 1:
         raise KamError(f"'--jobs' must be at least 1, got {jobs}.")
     data_path = Path(data).resolve()
-    dataset = load_dataset(data_path)
+    dataset = load(str(data_path))
     when = resolve_as_of(dataset, as_of)
     ids = _select_accounts(dataset, account_ids)
     params_abs = str(Path(params_dir).resolve()) if params_dir else ""
@@ -323,14 +332,21 @@ def run(
     template = compose_account_notebook(notebooks_dir)
     portfolio_nb = nbformat.read(notebooks_dir / PORTFOLIO_NOTEBOOK, as_version=4)
 
-    kpis = compute(dataset, when, store)
+    # The run computes the portfolio context once and hands it to its kernels (pickled), so a
+    # kernel does not repeat loading, validation and the KPI pass.
+    as_of_text = f"{when:%Y-%m-%d}"
+    context = portfolio_context(str(data_path), as_of_text, params_abs)
+    kpis = context.kpis
+    scratch = Path(tempfile.mkdtemp(prefix="kam-"))
+    share(context, scratch / "context.pkl", str(data_path), as_of_text, params_abs)
+    os.environ[SHARED_CONTEXT_ENV] = str(scratch / "context.pkl")
     out = Path(out)
     (out / "notebooks").mkdir(parents=True, exist_ok=True)
     write_kpis(kpis, out / "kpis.csv")
 
     result = RunResult(out=out, as_of=when)
     names = dataset.get("accounts").set_index("account_id")["name"]
-    common = {"data": str(data_path), "as_of": f"{when:%Y-%m-%d}", "params_dir": params_abs}
+    common = {"data": str(data_path), "as_of": as_of_text, "params_dir": params_abs}
     footer = f"Reporting date {when:%d %b %Y}. Produced by kam {__version__}."
     pool = _KernelPool(notebooks_dir)
 
@@ -365,6 +381,8 @@ def run(
                     on_progress(res)
     finally:
         pool.close()
+        os.environ.pop(SHARED_CONTEXT_ENV, None)
+        shutil.rmtree(scratch, ignore_errors=True)
     order = {a: i for i, a in enumerate(ids)}
     result.results.sort(key=lambda r: order[r.account_id])
     _write_atomic(out / "index.html", _index_html(dataset, kpis, result))
