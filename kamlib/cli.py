@@ -75,7 +75,9 @@ def report(
     params: Annotated[Path | None, typer.Option("--params", help="Parameter folder.")] = None,
     as_of: Annotated[str | None, typer.Option("--as-of", help="Reporting date YYYY-MM-DD.")] = None,
     jobs: Annotated[int, typer.Option("--jobs", help="Reports built in parallel.")] = 1,
-    account_ids: Annotated[list[str] | None, typer.Argument(help="Accounts (default: every key account).")] = None,
+    account_ids: Annotated[
+        list[str] | None, typer.Argument(help="Accounts (default: every key account).")
+    ] = None,
 ) -> None:
     """Write one HTML report per key account, portfolio.html, index.html, kpis.csv, summary.json."""
     from kamlib import report as report_module
@@ -86,8 +88,13 @@ def report(
         if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", as_of):
             _fail(f"--as-of must be a date as YYYY-MM-DD, got {as_of!r}.", 2)
     progress = Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=err, transient=True, disable=not err.is_terminal,
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
     )
     task = None
 
@@ -101,8 +108,13 @@ def report(
         with progress:
             task = progress.add_task("reports", total=None)
             result = report_module.run(
-                data, out, params_dir=params, as_of=as_of, jobs=jobs,
-                account_ids=account_ids or (), on_progress=tick,
+                data,
+                out,
+                params_dir=params,
+                as_of=as_of,
+                jobs=jobs,
+                account_ids=account_ids or (),
+                on_progress=tick,
             )
     except DataError as exc:
         err.print(str(exc), markup=False, soft_wrap=True)
@@ -148,11 +160,14 @@ def main() -> None:
     except KamError as exc:
         err.print(f"error: {exc}", markup=False, soft_wrap=True)
         sys.exit(2)
-    except Exception as exc:  # noqa: BLE001 - the user gets a sentence, not a traceback
+    except Exception as exc:
         if os.environ.get("KAM_DEBUG"):
             raise
-        err.print(f"error: unexpected {type(exc).__name__}: {exc} (set KAM_DEBUG=1 for details)",
-                  markup=False, soft_wrap=True)
+        err.print(
+            f"error: unexpected {type(exc).__name__}: {exc} (set KAM_DEBUG=1 for details)",
+            markup=False,
+            soft_wrap=True,
+        )
         sys.exit(2)
 
 

@@ -84,7 +84,9 @@ def resolve_as_of(dataset: Dataset, as_of: str | pd.Timestamp | None) -> pd.Time
     if as_of is None or (isinstance(as_of, str) and not as_of.strip()):
         return default_as_of(dataset.get("sales")["date"])
     try:
-        return pd.Timestamp(str(as_of) if not isinstance(as_of, pd.Timestamp) else as_of).normalize()
+        return pd.Timestamp(
+            str(as_of) if not isinstance(as_of, pd.Timestamp) else as_of
+        ).normalize()
     except ValueError:
         raise KamError(f"'as_of' must be a date as YYYY-MM-DD, got {as_of!r}.") from None
 
@@ -143,16 +145,18 @@ def _until(df: pd.DataFrame | None, name: str, as_of: pd.Timestamp) -> pd.DataFr
 
 
 @lru_cache(maxsize=4)
-def _portfolio_cached(data: str, signature: tuple, as_of: str, params_dir: str,
-                      params_signature: tuple) -> PortfolioContext:  # noqa: ARG001 - cache keys
+def _portfolio_cached(
+    data: str, signature: tuple, as_of: str, params_dir: str, params_signature: tuple
+) -> PortfolioContext:
     dataset = _load_cached(data, signature)
     when = resolve_as_of(dataset, as_of)
     store = ParamsStore(params_dir or None)
     kpis = kpi_module.compute(dataset, when, store)
     before = previous_reporting_date(when)
     kpis_prev = kpi_module.compute(dataset, before, store, with_forecast=False)
-    year_ago = kpi_module.compute(dataset, when - pd.DateOffset(months=12), store,
-                                  with_forecast=False)
+    year_ago = kpi_module.compute(
+        dataset, when - pd.DateOffset(months=12), store, with_forecast=False
+    )
     return PortfolioContext(dataset, when, store, kpis, kpis_prev, year_ago)
 
 
@@ -168,14 +172,17 @@ def _cache_key(data: str, as_of: str, params_dir: str) -> tuple:
 def share(context: PortfolioContext, path: Path, data: str, as_of: str, params_dir: str) -> None:
     """Pickle ``context`` for the kernels of a run, so they skip loading and the KPI pass."""
     with open(path, "wb") as fh:
-        pickle.dump((_cache_key(str(data), as_of, params_dir), context), fh,
-                    protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.dump(
+            (_cache_key(str(data), as_of, params_dir), context),
+            fh,
+            protocol=pickle.HIGHEST_PROTOCOL,
+        )
 
 
 @lru_cache(maxsize=2)
 def _shared(path: str) -> tuple:
     with open(path, "rb") as fh:
-        return pickle.load(fh)  # noqa: S301 - written by this run's own process
+        return pickle.load(fh)
 
 
 def portfolio_context(data: str = "", as_of: str = "", params_dir: str = "") -> PortfolioContext:
@@ -250,8 +257,9 @@ class AccountContext:
         return self.portfolio.all_table(name)
 
 
-def account_context(data: str = "", account_id: str = "", as_of: str = "",
-                    params_dir: str = "") -> AccountContext:
+def account_context(
+    data: str = "", account_id: str = "", as_of: str = "", params_dir: str = ""
+) -> AccountContext:
     """The setup call of every account notebook.
 
     Raises

@@ -75,8 +75,9 @@ def money(value: Any, currency: str = "EUR", language: str = "en", compact: bool
         return f"{number(value / 1e6, 2, language)}m {currency}"
     if compact and abs(value) >= 1e4:
         return f"{number(value / 1e3, 0, language)}k {currency}"
-    return format_currency(value, currency, format="#,##0 ¤", locale=_locale(language),
-                           currency_digits=False)
+    return format_currency(
+        value, currency, format="#,##0 ¤", locale=_locale(language), currency_digits=False
+    )
 
 
 def pct(value: Any, digits: int = 1, language: str = "en", signed: bool = False) -> str:
@@ -155,8 +156,10 @@ def table_html(
         cells = []
         for col in shown.columns:
             kind = formats.get(col) or (
-                "num1" if pd.api.types.is_numeric_dtype(shown[col]) and not
-                pd.api.types.is_bool_dtype(shown[col]) else "text"
+                "num1"
+                if pd.api.types.is_numeric_dtype(shown[col])
+                and not pd.api.types.is_bool_dtype(shown[col])
+                else "text"
             )
             align = ' class="num"' if kind not in ("text", "date") else ""
             cells.append(f"<td{align}>{esc(_FORMATTERS[kind](row[col], currency, language))}</td>")
@@ -164,7 +167,8 @@ def table_html(
     cap = f"<caption>{esc(caption)}</caption>" if caption else ""
     more = (
         f'<p class="kam-note">Showing {max_rows} of {len(frame)} rows.</p>'
-        if len(frame) > max_rows else ""
+        if len(frame) > max_rows
+        else ""
     )
     return Html(
         f'<table class="kam-table">{cap}<thead><tr>{head}</tr></thead>'

@@ -44,7 +44,9 @@ def status_of(values: pd.Series, green_from: float, yellow_from: float) -> pd.Se
     return pd.Series(out, index=values.index, dtype=object).where(values.notna())
 
 
-def component_scores(kpis: pd.DataFrame, targets: pd.DataFrame, red_at: pd.DataFrame) -> pd.DataFrame:
+def component_scores(
+    kpis: pd.DataFrame, targets: pd.DataFrame, red_at: pd.DataFrame
+) -> pd.DataFrame:
     """Component scores 0..100 for every KPI in :data:`kamlib.params.HEALTH_KPIS`.
 
     Parameters
@@ -105,8 +107,13 @@ def score(
     targets = frame(lambda p: {k: float(getattr(p.targets, k)) for k in HEALTH_KPIS})
     red_at = frame(lambda p: {k: float(getattr(p.red_at, k)) for k in HEALTH_KPIS})
     weights = frame(lambda p: {k: float(p.health.weights.get(k, 0.0)) for k in HEALTH_KPIS})
-    thresholds = frame(lambda p: {"green": p.health.green_from, "yellow": p.health.yellow_from,
-                                  "rules": float(p.health.method == "rules")})
+    thresholds = frame(
+        lambda p: {
+            "green": p.health.green_from,
+            "yellow": p.health.yellow_from,
+            "rules": float(p.health.method == "rules"),
+        }
+    )
     if agreed_targets is not None and "otif_rate" in agreed_targets:
         agreed = agreed_targets["otif_rate"].reindex(ids)
         targets["otif_rate"] = agreed.fillna(targets["otif_rate"])

@@ -126,8 +126,12 @@ def _survey_kpis(surveys: pd.DataFrame | None, win: Window, ids: pd.Index) -> pd
     if "nps" in in_win.columns:
         rated = in_win.loc[in_win["nps"].notna()]
         n = rated.groupby("account_id").size().reindex(ids, fill_value=0)
-        promoters = (rated["nps"] >= 9).groupby(rated["account_id"]).sum().reindex(ids, fill_value=0)
-        detractors = (rated["nps"] <= 6).groupby(rated["account_id"]).sum().reindex(ids, fill_value=0)
+        promoters = (
+            (rated["nps"] >= 9).groupby(rated["account_id"]).sum().reindex(ids, fill_value=0)
+        )
+        detractors = (
+            (rated["nps"] <= 6).groupby(rated["account_id"]).sum().reindex(ids, fill_value=0)
+        )
         out["nps"] = (100 * (promoters - detractors) / n.where(n > 0)).astype(float)
         out["nps_n"] = n.astype("Int64")
     else:
@@ -140,8 +144,9 @@ def _survey_kpis(surveys: pd.DataFrame | None, win: Window, ids: pd.Index) -> pd
     return out
 
 
-def _otif(deliveries: pd.DataFrame | None, win: Window, as_of: pd.Timestamp,
-          ids: pd.Index) -> pd.Series:
+def _otif(
+    deliveries: pd.DataFrame | None, win: Window, as_of: pd.Timestamp, ids: pd.Index
+) -> pd.Series:
     if deliveries is None:
         return _empty(ids)
     d = deliveries.loc[win.contains(deliveries["promised_date"])]
@@ -159,8 +164,9 @@ def _otif(deliveries: pd.DataFrame | None, win: Window, as_of: pd.Timestamp,
     return _mean((on_time & in_full).astype(float), d["account_id"], ids)
 
 
-def _invoice_kpis(invoices: pd.DataFrame | None, win: Window, as_of: pd.Timestamp,
-                  ids: pd.Index) -> pd.DataFrame:
+def _invoice_kpis(
+    invoices: pd.DataFrame | None, win: Window, as_of: pd.Timestamp, ids: pd.Index
+) -> pd.DataFrame:
     out = pd.DataFrame(index=ids)
     if invoices is None:
         out["overdue_amount"], out["avg_days_late"] = _empty(ids), _empty(ids)
@@ -175,8 +181,9 @@ def _invoice_kpis(invoices: pd.DataFrame | None, win: Window, as_of: pd.Timestam
     return out
 
 
-def _interaction_kpis(interactions: pd.DataFrame | None, win: Window, as_of: pd.Timestamp,
-                      ids: pd.Index) -> pd.DataFrame:
+def _interaction_kpis(
+    interactions: pd.DataFrame | None, win: Window, as_of: pd.Timestamp, ids: pd.Index
+) -> pd.DataFrame:
     out = pd.DataFrame(index=ids)
     if interactions is None:
         out["contacts_12m"], out["days_since_contact"] = _empty(ids, "Int64"), _empty(ids)
@@ -188,8 +195,9 @@ def _interaction_kpis(interactions: pd.DataFrame | None, win: Window, as_of: pd.
     return out
 
 
-def _complaint_kpis(complaints: pd.DataFrame | None, win: Window, as_of: pd.Timestamp,
-                    ids: pd.Index) -> pd.DataFrame:
+def _complaint_kpis(
+    complaints: pd.DataFrame | None, win: Window, as_of: pd.Timestamp, ids: pd.Index
+) -> pd.DataFrame:
     out = pd.DataFrame(index=ids)
     if complaints is None:
         out["open_complaints"], out["complaints_12m"] = _empty(ids, "Int64"), _empty(ids, "Int64")
@@ -220,11 +228,18 @@ def contract_targets(dataset: Dataset, as_of: pd.Timestamp) -> pd.DataFrame:
     contracts = dataset.get("contracts")
     if contracts is None:
         return pd.DataFrame(columns=["otif_rate", "payment_terms_days"], dtype=float)
-    end = contracts["end_date"] if "end_date" in contracts else pd.Series(pd.NaT, index=contracts.index)
+    end = (
+        contracts["end_date"]
+        if "end_date" in contracts
+        else pd.Series(pd.NaT, index=contracts.index)
+    )
     active = contracts.loc[(contracts["start_date"] <= as_of) & (end.isna() | (end >= as_of))]
     active = active.sort_values(["account_id", "start_date"]).groupby("account_id").last()
     out = pd.DataFrame(index=active.index)
-    for source, target in (("otif_target", "otif_rate"), ("payment_terms_days", "payment_terms_days")):
+    for source, target in (
+        ("otif_target", "otif_rate"),
+        ("payment_terms_days", "payment_terms_days"),
+    ):
         out[target] = active[source].astype(float) if source in active else np.nan
     return out
 

@@ -48,8 +48,9 @@ class Targets(_Strict):
 
     revenue_growth: float = Field(0.05, ge=-1, le=10, description="growth over previous window")
     revenue_12m: float | None = Field(
-        None, description="revenue target for the next 12 months; default: last 12 months "
-        "grown by revenue_growth"
+        None,
+        description="revenue target for the next 12 months; default: last 12 months "
+        "grown by revenue_growth",
     )
     nps: float = Field(30, ge=-100, le=100)
     csat: float = Field(4.0, ge=1, le=5)
@@ -96,9 +97,13 @@ class Health(_Strict):
     def _check(self) -> Health:
         unknown = sorted(set(self.weights) - set(HEALTH_KPIS))
         if unknown:
-            raise ValueError(f"unknown health weights {unknown}; expected some of {list(HEALTH_KPIS)}")
+            raise ValueError(
+                f"unknown health weights {unknown}; expected some of {list(HEALTH_KPIS)}"
+            )
         if any(w < 0 for w in self.weights.values()) or sum(self.weights.values()) <= 0:
-            raise ValueError(f"health weights must be >= 0 and sum to more than 0, got {self.weights}")
+            raise ValueError(
+                f"health weights must be >= 0 and sum to more than 0, got {self.weights}"
+            )
         if self.yellow_from > self.green_from:
             raise ValueError(
                 f"yellow_from ({self.yellow_from}) must not exceed green_from ({self.green_from})"
@@ -151,7 +156,9 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     if content is None:
         return {}
     if not isinstance(content, dict):
-        raise ParamsError(f"{path}: expected a mapping of parameter names, got {type(content).__name__}")
+        raise ParamsError(
+            f"{path}: expected a mapping of parameter names, got {type(content).__name__}"
+        )
     return content
 
 
@@ -206,7 +213,9 @@ def validate_params_dir(params_dir: str | Path | None, account_ids: list[str]) -
         load_params(params_dir, account_id)
 
 
-def scaffold(params_dir: str | Path, accounts: list[tuple[str, str]], overwrite: bool = False) -> list[Path]:
+def scaffold(
+    params_dir: str | Path, accounts: list[tuple[str, str]], overwrite: bool = False
+) -> list[Path]:
     """Write a commented ``<account_id>.yaml`` for every account that has none.
 
     Parameters

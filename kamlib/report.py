@@ -183,7 +183,9 @@ class _KernelPool:
         try:
             if client is None:
                 client = NotebookClient(
-                    nb, timeout=CELL_TIMEOUT, kernel_name="python3",
+                    nb,
+                    timeout=CELL_TIMEOUT,
+                    kernel_name="python3",
                     resources={"metadata": {"path": str(self.cwd)}},
                 )
                 self._local.client = client
@@ -216,7 +218,7 @@ class _KernelPool:
 def _shutdown(client: NotebookClient) -> None:
     try:
         client._cleanup_kernel()  # nbclient's own teardown of a kernel it started
-    except Exception:  # noqa: BLE001 - a kernel that is already gone needs no shutdown
+    except Exception:
         pass
 
 
@@ -250,10 +252,10 @@ def _index_html(dataset: Dataset, kpis: pd.DataFrame, result: RunResult) -> str:
         status = kpis.at[r.account_id, "health_status"]
         score = kpis.at[r.account_id, "health_score"]
         score_text = "–" if pd.isna(score) else f"{score:.0f}"
-        link = (f'<a href="{html.escape(r.report)}">{name}</a>' if r.report else name)
+        link = f'<a href="{html.escape(r.report)}">{name}</a>' if r.report else name
         outcome = "report written" if r.status == "ok" else f"failed: {html.escape(r.error or '')}"
         rows.append(
-            f'<tr><td>{link}</td><td>{html.escape(r.account_id)}</td>'
+            f"<tr><td>{link}</td><td>{html.escape(r.account_id)}</td>"
             f'<td><span class="kam-light kam-{status}"></span>{status}</td>'
             f'<td class="num">{score_text}</td><td>{outcome}</td></tr>'
         )
@@ -272,7 +274,7 @@ def _index_html(dataset: Dataset, kpis: pd.DataFrame, result: RunResult) -> str:
 <p class="kam-meta">Reporting date {result.as_of:%d %b %Y}; {len(result.results)} account reports,
 {n_failed} failed. {port}. KPI table: <a href="kpis.csv">kpis.csv</a>.</p>
 <table class="kam-table"><thead><tr><th>Account</th><th>ID</th><th>Health</th><th>Score</th>
-<th>Report</th></tr></thead><tbody>{''.join(rows)}</tbody></table>
+<th>Report</th></tr></thead><tbody>{"".join(rows)}</tbody></table>
 <footer class="kam-footer">kam {__version__}</footer>
 </main></body></html>
 """
@@ -364,7 +366,7 @@ def run(
             title = "Portfolio report" if is_portfolio else f"Key account report: {names[key]}"
             _write_atomic(target, export_html(nb, title, footer))
             return AccountResult(key, "ok", time.perf_counter() - t0, report=target.name)
-        except Exception as exc:  # noqa: BLE001 - one failing account never stops the others
+        except Exception as exc:
             target.unlink(missing_ok=True)  # no stale report from an earlier run
             return AccountResult(key, "failed", time.perf_counter() - t0, error=_error_text(exc))
 
@@ -387,8 +389,10 @@ def run(
     result.results.sort(key=lambda r: order[r.account_id])
     _write_atomic(out / "index.html", _index_html(dataset, kpis, result))
     result.seconds = time.perf_counter() - started
-    _write_atomic(out / "summary.json", json.dumps(
-        _summary(dataset, kpis, result, params_abs), indent=2, default=str))
+    _write_atomic(
+        out / "summary.json",
+        json.dumps(_summary(dataset, kpis, result, params_abs), indent=2, default=str),
+    )
     return result
 
 
@@ -407,9 +411,13 @@ def _summary(dataset: Dataset, kpis: pd.DataFrame, result: RunResult, params_dir
         "python": sys.version.split()[0],
         "seconds": round(result.seconds, 3),
         "accounts": {
-            r.account_id: {**asdict(r), "seconds": round(r.seconds, 3),
-                           "health_status": kpis.at[r.account_id, "health_status"]
-                           if r.account_id in kpis.index else None}
+            r.account_id: {
+                **asdict(r),
+                "seconds": round(r.seconds, 3),
+                "health_status": kpis.at[r.account_id, "health_status"]
+                if r.account_id in kpis.index
+                else None,
+            }
             for r in result.results
         },
         "portfolio": {**asdict(portfolio_result), "seconds": round(portfolio_result.seconds, 3)},

@@ -40,10 +40,19 @@ KPI_LABELS = {
     "complaints_12m": "Complaints, last 12 months",
 }
 _KINDS = {
-    "revenue_12m": "money", "revenue_growth": "pct", "forecast_12m": "money",
-    "revenue_share": "pct", "nps": "num0", "csat": "num2", "otif_rate": "pct",
-    "overdue_amount": "money", "avg_days_late": "num1", "contacts_12m": "int",
-    "days_since_contact": "int", "open_complaints": "int", "complaints_12m": "int",
+    "revenue_12m": "money",
+    "revenue_growth": "pct",
+    "forecast_12m": "money",
+    "revenue_share": "pct",
+    "nps": "num0",
+    "csat": "num2",
+    "otif_rate": "pct",
+    "overdue_amount": "money",
+    "avg_days_late": "num1",
+    "contacts_12m": "int",
+    "days_since_contact": "int",
+    "open_complaints": "int",
+    "complaints_12m": "int",
 }
 
 
@@ -100,11 +109,17 @@ def kpi_overview(now: pd.Series, year_ago: pd.Series, params: Params) -> Overvie
         else:
             target = getattr(params.targets, kpi, None) if kpi in HEALTH_KPIS else None
         status = now.get(f"status_{kpi}") if kpi in HEALTH_KPIS else None
-        rows.append({
-            "kpi": kpi, "label": label, "value": value, "previous": before,
-            "change": value - before, "target": np.nan if target is None else float(target),
-            "status": None if fmt.is_missing(status) else status,
-        })
+        rows.append(
+            {
+                "kpi": kpi,
+                "label": label,
+                "value": value,
+                "previous": before,
+                "change": value - before,
+                "target": np.nan if target is None else float(target),
+                "status": None if fmt.is_missing(status) else status,
+            }
+        )
     return Overview(pd.DataFrame(rows).set_index("kpi"))
 
 
@@ -116,17 +131,19 @@ def health_breakdown(now: pd.Series, params: Params) -> pd.DataFrame:
     rows = []
     for k in HEALTH_KPIS:
         target = now.get("target_otif_rate") if k == "otif_rate" else getattr(params.targets, k)
-        rows.append({
-            "component": KPI_LABELS.get(k, k),
-            "kpi": k,
-            "value": now.get(k),
-            "target": target,
-            "red_at": getattr(params.red_at, k),
-            "score": now.get(f"score_{k}"),
-            "weight": now.get(f"weight_{k}"),
-            "contribution": now.get(f"contribution_{k}"),
-            "status": now.get(f"status_{k}"),
-        })
+        rows.append(
+            {
+                "component": KPI_LABELS.get(k, k),
+                "kpi": k,
+                "value": now.get(k),
+                "target": target,
+                "red_at": getattr(params.red_at, k),
+                "score": now.get(f"score_{k}"),
+                "weight": now.get(f"weight_{k}"),
+                "contribution": now.get(f"contribution_{k}"),
+                "status": now.get(f"status_{k}"),
+            }
+        )
     out = pd.DataFrame(rows).set_index("kpi")
     for col in ("value", "target", "red_at", "score", "weight", "contribution"):
         out[col] = pd.to_numeric(out[col], errors="coerce").astype(float)
@@ -136,22 +153,30 @@ def health_breakdown(now: pd.Series, params: Params) -> pd.DataFrame:
 def _sentence(kpi: str, value: float, target: float, n_answers, currency: str, lang: str) -> str:
     if kpi == "revenue_growth":
         verb = "grew" if value >= 0 else "fell"
-        return (f"Revenue {verb} {fmt.pct(abs(value), 1, lang)} against the previous 12 months "
-                f"(target {fmt.pct(target, 1, lang, signed=True)}).")
+        return (
+            f"Revenue {verb} {fmt.pct(abs(value), 1, lang)} against the previous 12 months "
+            f"(target {fmt.pct(target, 1, lang, signed=True)})."
+        )
     if kpi == "nps":
         n = "" if fmt.is_missing(n_answers) else f" from {int(n_answers)} answers"
         return f"Net Promoter Score is {fmt.number(value, 0, lang)}{n} (target {fmt.number(target, 0, lang)})."
     if kpi == "csat":
         return f"Satisfaction averages {fmt.number(value, 2, lang)} of 5 (target {fmt.number(target, 1, lang)})."
     if kpi == "otif_rate":
-        return (f"{fmt.pct(value, 0, lang)} of deliveries were on time and in full "
-                f"(target {fmt.pct(target, 0, lang)}).")
+        return (
+            f"{fmt.pct(value, 0, lang)} of deliveries were on time and in full "
+            f"(target {fmt.pct(target, 0, lang)})."
+        )
     if kpi == "avg_days_late":
-        return (f"Invoices were paid {fmt.number(value, 1, lang)} days late on average "
-                f"(target at most {fmt.number(target, 0, lang)}).")
+        return (
+            f"Invoices were paid {fmt.number(value, 1, lang)} days late on average "
+            f"(target at most {fmt.number(target, 0, lang)})."
+        )
     if kpi == "days_since_contact":
-        return (f"The last contact was {fmt.number(value, 0, lang)} days ago "
-                f"(target at most {fmt.number(target, 0, lang)}).")
+        return (
+            f"The last contact was {fmt.number(value, 0, lang)} days ago "
+            f"(target at most {fmt.number(target, 0, lang)})."
+        )
     if kpi == "open_complaints":
         return f"{fmt.number(value, 0, lang)} complaint(s) are open (target {fmt.number(target, 0, lang)})."
     return f"{KPI_LABELS.get(kpi, kpi)}: {fmt.number(value, 1, lang)}."
@@ -172,18 +197,30 @@ def health_findings(now: pd.Series, params: Params) -> list[tuple[str, float, st
         if fmt.is_missing(row["score"]):
             continue
         lost = float(row["weight"] * (100 - row["score"]))
-        text = _sentence(kpi, row["value"], row["target"], now.get("nps_n"), params.currency,
-                         params.language)
+        text = _sentence(
+            kpi, row["value"], row["target"], now.get("nps_n"), params.currency, params.language
+        )
         out.append((str(row["status"]), lost, text))
     order = {"red": 0, "yellow": 1, "green": 2}
     return sorted(out, key=lambda f: (order.get(f[0], 3), -f[1]))
 
 
-def header_html(name: str, account: dict, as_of: pd.Timestamp, window_label: str,
-                health_score: float, health_status: str, language: str = "en") -> fmt.Html:
+def header_html(
+    name: str,
+    account: dict,
+    as_of: pd.Timestamp,
+    window_label: str,
+    health_score: float,
+    health_status: str,
+    language: str = "en",
+) -> fmt.Html:
     """Report header: the account's name, facts and its health traffic light (all escaped)."""
     facts = [f"Account {fmt.esc(account.get('account_id'))}"]
-    for key, label in (("segment", "Segment"), ("country", "Country"), ("owner", "Key account manager")):
+    for key, label in (
+        ("segment", "Segment"),
+        ("country", "Country"),
+        ("owner", "Key account manager"),
+    ):
         if not fmt.is_missing(account.get(key)):
             facts.append(f"{label}: {fmt.esc(account.get(key))}")
     score = "–" if fmt.is_missing(health_score) else f"{health_score:.0f}/100"
@@ -208,8 +245,11 @@ def tiles_html(overview: Overview, currency: str = "EUR", language: str = "en") 
             change = f"{fmt.pp(row['change'], 1, language)} vs previous window"
         elif kind == "money":
             rel = row["change"] / abs(row["previous"]) if row["previous"] else np.nan
-            change = (f"{fmt.pct(rel, 1, language, signed=True)} vs previous window"
-                      if not fmt.is_missing(rel) else "no comparison with the previous window")
+            change = (
+                f"{fmt.pct(rel, 1, language, signed=True)} vs previous window"
+                if not fmt.is_missing(rel)
+                else "no comparison with the previous window"
+            )
         else:
             sign = "+" if row["change"] > 0 else ""
             change = f"{sign}{_value(kind, row['change'], currency, language)} vs previous window"
@@ -220,7 +260,7 @@ def tiles_html(overview: Overview, currency: str = "EUR", language: str = "en") 
         status = row["status"] or "grey"
         tiles.append(
             f'<div class="kam-tile kam-{fmt.esc(status)}"><div class="kam-label">'
-            f"{fmt.esc(row['label'])}</div><div class=\"kam-value\">{fmt.esc(value)}</div>"
+            f'{fmt.esc(row["label"])}</div><div class="kam-value">{fmt.esc(value)}</div>'
             f'<div class="kam-sub">{fmt.esc(change + target)}</div></div>'
         )
     return fmt.Html(f'<div class="kam-tiles">{"".join(tiles)}</div>')

@@ -18,8 +18,9 @@ NOTEBOOK_CODE = re.compile(r"kamlib\.|account_context|import |params_dir")
 
 
 def kam(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([*KAM, *map(str, args)], capture_output=True, text=True, cwd=cwd,
-                          timeout=900)
+    return subprocess.run(
+        [*KAM, *map(str, args)], capture_output=True, text=True, cwd=cwd, timeout=900
+    )
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +49,11 @@ def test_broken_dataset_is_refused_without_traceback(tmp_path, demo):
     done = kam("validate", "--data", broken)
     assert done.returncode == 1
     assert "Traceback" not in done.stderr + done.stdout
-    assert "sales" in done.stderr and "'date'" in done.stderr and "row 3" in done.stderr.replace("rows 3", "row 3")
+    assert (
+        "sales" in done.stderr
+        and "'date'" in done.stderr
+        and "row 3" in done.stderr.replace("rows 3", "row 3")
+    )
     assert "'net_revenue'" in done.stderr
     out = tmp_path / "out"
     done = kam("report", "--data", broken, "--out", out)

@@ -13,13 +13,20 @@ from kamlib.data import from_frames
 from kamlib.params import Params
 from tests.conftest import frame
 
-AS_OF = pd.Timestamp("2025-06-30")  # window (2024-06-30, 2025-06-30], previous (2023-06-30, 2024-06-30]
+AS_OF = pd.Timestamp(
+    "2025-06-30"
+)  # window (2024-06-30, 2025-06-30], previous (2023-06-30, 2024-06-30]
 NAN = None
 
 
 def _accounts():
     return frame(
-        [("A1", "Alpha", True), ("A2", "Beta", True), ("A3", "Gamma", False), ("A4", "Delta", False)],
+        [
+            ("A1", "Alpha", True),
+            ("A2", "Beta", True),
+            ("A3", "Gamma", False),
+            ("A4", "Delta", False),
+        ],
         "account_id name key_account",
     )
 
@@ -94,11 +101,17 @@ def _full_dataset():
         ],
         "complaint_id account_id d:opened_date d:closed_date",
     )
-    return from_frames({
-        "accounts": _accounts(), "sales": _sales(), "surveys": surveys,
-        "deliveries": deliveries, "invoices": invoices, "interactions": interactions,
-        "complaints": complaints,
-    })
+    return from_frames(
+        {
+            "accounts": _accounts(),
+            "sales": _sales(),
+            "surveys": surveys,
+            "deliveries": deliveries,
+            "invoices": invoices,
+            "interactions": interactions,
+            "complaints": complaints,
+        }
+    )
 
 
 @pytest.fixture(scope="module")
@@ -166,8 +179,18 @@ def test_complaints(table):
 def test_absent_tables_give_empty_kpis():
     dataset = from_frames({"accounts": _accounts(), "sales": _sales()})
     table = kpis.compute(dataset, AS_OF, Params())
-    empty = ["nps", "nps_n", "csat", "otif_rate", "overdue_amount", "avg_days_late",
-             "contacts_12m", "days_since_contact", "open_complaints", "complaints_12m"]
+    empty = [
+        "nps",
+        "nps_n",
+        "csat",
+        "otif_rate",
+        "overdue_amount",
+        "avg_days_late",
+        "contacts_12m",
+        "days_since_contact",
+        "open_complaints",
+        "complaints_12m",
+    ]
     assert table[empty].isna().all().all()
     assert table.loc["A1", "revenue_12m"] == 150.0
 

@@ -19,7 +19,9 @@ def test_repository_defaults_equal_the_built_in_defaults():
 
 def test_account_file_overrides_deeply(tmp_path):
     (tmp_path / "defaults.yaml").write_text("targets:\n  nps: 40\n")
-    (tmp_path / "KA-1.yaml").write_text("targets:\n  otif_rate: 0.9\nhealth:\n  weights:\n    nps: 0.5\n")
+    (tmp_path / "KA-1.yaml").write_text(
+        "targets:\n  otif_rate: 0.9\nhealth:\n  weights:\n    nps: 0.5\n"
+    )
     p = load_params(tmp_path, "KA-1")
     assert (p.targets.nps, p.targets.otif_rate) == (40, 0.9)
     assert p.health.weights["nps"] == 0.5 and p.health.weights["revenue_growth"] == 0.25
@@ -48,7 +50,9 @@ def test_invalid_parameters_name_file_and_key(tmp_path, text, expected):
 
 def test_merge_replaces_non_mappings():
     assert merge({"a": {"b": 1, "c": 2}, "d": [1]}, {"a": {"b": 3}, "d": [2]}) == {
-        "a": {"b": 3, "c": 2}, "d": [2]}
+        "a": {"b": 3, "c": 2},
+        "d": [2],
+    }
 
 
 def test_scaffold_writes_missing_files_only(tmp_path):

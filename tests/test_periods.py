@@ -30,7 +30,9 @@ def test_window_uses_calendar_months():
 
 def test_window_is_half_open():
     w = window(pd.Timestamp("2025-06-30"))
-    dates = pd.Series(pd.to_datetime(["2024-06-30", "2024-07-01", "2025-06-30", "2025-07-01", None]))
+    dates = pd.Series(
+        pd.to_datetime(["2024-06-30", "2024-07-01", "2025-06-30", "2025-07-01", None])
+    )
     assert w.contains(dates).tolist() == [False, True, True, False, False]
 
 

@@ -23,8 +23,13 @@ EVIL = '<script>alert("x")</script> & "Söhne"'
 
 
 def _nb(*cells, **metadata) -> nbformat.NotebookNode:
-    nb = new_notebook(cells=list(cells), metadata={
-        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}, **metadata})
+    nb = new_notebook(
+        cells=list(cells),
+        metadata={
+            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+            **metadata,
+        },
+    )
     return nb
 
 
@@ -45,21 +50,29 @@ def notebooks(tmp_path) -> Path:
     )
     setup.metadata["tags"] = ["setup"]
     account = _nb(
-        _param_cell(), setup,
+        _param_cell(),
+        setup,
         new_code_cell("display(fmt.paragraph(ctx.name))"),
-        new_code_cell("leak = 'state from an earlier account' if 'leak' in globals() else None\n"
-                      "assert leak is None, leak\nleak = 1"),
+        new_code_cell(
+            "leak = 'state from an earlier account' if 'leak' in globals() else None\n"
+            "assert leak is None, leak\nleak = 1"
+        ),
         kam={"sections": ["area.ipynb"]},
     )
     area = _nb(
-        _param_cell(), setup,
+        _param_cell(),
+        setup,
         new_markdown_cell("## Area"),
-        new_code_cell("import sys\nprint('a warning', file=sys.stderr)\n"
-                      "assert account_id != 'KA-002', 'this account fails on purpose'\n"
-                      "display(fmt.paragraph(f'revenue {ctx.kpi.revenue_12m:.0f}'))"),
+        new_code_cell(
+            "import sys\nprint('a warning', file=sys.stderr)\n"
+            "assert account_id != 'KA-002', 'this account fails on purpose'\n"
+            "display(fmt.paragraph(f'revenue {ctx.kpi.revenue_12m:.0f}'))"
+        ),
     )
-    portfolio = _nb(_param_cell('data = ""\nas_of = ""\nparams_dir = "../params"'),
-                    new_code_cell("print('portfolio', data != '')"))
+    portfolio = _nb(
+        _param_cell('data = ""\nas_of = ""\nparams_dir = "../params"'),
+        new_code_cell("print('portfolio', data != '')"),
+    )
     nbformat.write(account, folder / "account_report.ipynb")
     nbformat.write(area, folder / "area.ipynb")
     nbformat.write(portfolio, folder / "portfolio.ipynb")
@@ -70,16 +83,20 @@ def notebooks(tmp_path) -> Path:
 def dataset(tmp_path) -> Path:
     folder = tmp_path / "data"
     folder.mkdir()
-    pd.DataFrame({
-        "account_id": ["KA-001", "KA-002", "KA-003", "CU-004"],
-        "name": [EVIL, "Second GmbH", "Third Ltd", "Fourth AG"],
-        "key_account": ["true", "true", "true", "false"],
-    }).to_csv(folder / "accounts.csv", index=False)
-    pd.DataFrame({
-        "date": ["2025-01-15", "2025-02-15", "2025-03-15", "2025-03-20"],
-        "account_id": ["KA-001", "KA-002", "KA-003", "CU-004"],
-        "net_revenue": [100.0, 200.0, 300.0, 50.0],
-    }).to_csv(folder / "sales.csv", index=False)
+    pd.DataFrame(
+        {
+            "account_id": ["KA-001", "KA-002", "KA-003", "CU-004"],
+            "name": [EVIL, "Second GmbH", "Third Ltd", "Fourth AG"],
+            "key_account": ["true", "true", "true", "false"],
+        }
+    ).to_csv(folder / "accounts.csv", index=False)
+    pd.DataFrame(
+        {
+            "date": ["2025-01-15", "2025-02-15", "2025-03-15", "2025-03-20"],
+            "account_id": ["KA-001", "KA-002", "KA-003", "CU-004"],
+            "net_revenue": [100.0, 200.0, 300.0, 50.0],
+        }
+    ).to_csv(folder / "sales.csv", index=False)
     return folder
 
 
@@ -92,7 +109,11 @@ def test_run_writes_every_file_and_survives_a_failing_account(tmp_path, dataset,
     assert [r.account_id for r in result.failed] == ["KA-002"]
     assert "this account fails on purpose" in result.failed[0].error
     assert sorted(p.name for p in out.glob("*.html")) == [
-        "KA-001.html", "KA-003.html", "index.html", "portfolio.html"]
+        "KA-001.html",
+        "KA-003.html",
+        "index.html",
+        "portfolio.html",
+    ]
     assert not list(out.glob(".*tmp"))  # no temporary file left behind
     summary = json.loads((out / "summary.json").read_text())
     assert summary["as_of"] == "2025-03-31"

@@ -55,8 +55,14 @@ def test_findings_worst_first_in_words():
 
 def test_header_and_tiles_escape_untrusted_text():
     account = {"account_id": "A1", "segment": "<b>Retail</b>", "owner": "O'Neil & Co"}
-    html = summary.header_html('<img src=x onerror="1">', account, pd.Timestamp("2025-06-30"),
-                               "Jul 2024 - Jun 2025", 55.0, "yellow")
+    html = summary.header_html(
+        '<img src=x onerror="1">',
+        account,
+        pd.Timestamp("2025-06-30"),
+        "Jul 2024 - Jun 2025",
+        55.0,
+        "yellow",
+    )
     assert "<img" not in html and "&lt;img" in html and "O&#x27;Neil &amp; Co" in html
     assert "55/100" in html
     now = _row(revenue_growth=0.1)

@@ -13,8 +13,8 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+import matplotlib.pyplot as plt
+from matplotlib.figure import Figure
 
 __all__ = ["PALETTE", "STATUS_COLORS", "figure", "show", "png_bytes"]
 
@@ -34,8 +34,12 @@ STATUS_COLORS = {"green": "#1e8449", "yellow": "#d4ac0d", "red": "#c0392b", "gre
 DPI = 96
 
 
-def figure(title: str, ylabel: str | None = None, xlabel: str | None = None,
-           size: tuple[float, float] = (8.0, 3.4)) -> tuple[Figure, plt.Axes]:
+def figure(
+    title: str,
+    ylabel: str | None = None,
+    xlabel: str | None = None,
+    size: tuple[float, float] = (8.0, 3.4),
+) -> tuple[Figure, plt.Axes]:
     """A new figure with one axes, a title and axis labels (include units in the labels)."""
     fig, ax = plt.subplots(figsize=size, dpi=DPI)
     ax.set_title(title, loc="left", fontsize=11, fontweight="bold")

@@ -30,8 +30,14 @@ def contributions(breakdown: pd.DataFrame, health_score: float) -> Figure:
         colour = STATUS_COLORS.get(str(row["status"]), STATUS_COLORS["grey"])
         ax.bar(i, row["contribution"], bottom=bottom, color=colour, width=0.6)
         # the grey part shows what the component could have contributed at full score
-        ax.bar(i, row["weight"] * 100 - row["contribution"], bottom=bottom + row["contribution"],
-               color=PALETTE["neutral"], alpha=0.35, width=0.6)
+        ax.bar(
+            i,
+            row["weight"] * 100 - row["contribution"],
+            bottom=bottom + row["contribution"],
+            color=PALETTE["neutral"],
+            alpha=0.35,
+            width=0.6,
+        )
         bottom += row["contribution"]
         labels.append(str(row["component"]).replace(", ", "\n", 1))
     total = 0.0 if np.isnan(health_score) else health_score
