@@ -67,4 +67,7 @@ def show(fig: Figure) -> None:
     """Display the figure as a PNG in the notebook and close it."""
     from IPython.display import Image, display
 
-    display(Image(data=png_bytes(fig), format="png"))
+    # the chart's title doubles as the image's alternative text
+    titles = [ax.get_title(loc="left") or ax.get_title() for ax in fig.axes]
+    alt = next((t for t in titles if t), "chart")
+    display(Image(data=png_bytes(fig), format="png"), metadata={"image/png": {"alt": alt}})
