@@ -1,0 +1,505 @@
+"""Reading a dataset (CSV / Parquet folder or DuckDB file) and validating it against the contract.
+
+Files are read with DuckDB: CSV files as text (so that nothing is guessed: every value is parsed
+here, where a failure can be reported with its row), Parquet and DuckDB tables with their own
+types. :func:`validate` then checks every table at once and returns typed frames:
+
+* date columns ``datetime64[ns]``; ``int`` and ``float`` columns ``float64`` (missing = NaN);
+  ``bool`` columns ``bool``; text stripped, whitespace-only = missing; ids stay text;
+* only the contract's columns (and the surveys' ``rating_*``) are kept;
+* ``accounts.key_account``: absent = every account is a key account; an empty cell = not a key
+  account.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from kamlib.errors import DataError, Problem
+from kamlib.schema import (
+    ACCOUNT_ID_PATTERN,
+    RATING_PREFIX,
+    REQUIRED_TABLES,
+    TABLES,
+    ColumnSpec,
+    TableSpec,
+)
+
+__all__ = ["Dataset", "read_raw", "validate", "load_dataset", "from_frames"]
+
+_SHOWN = 10  # rows listed per problem before "and N more"
+_TRUE = {"true", "t", "yes", "y", "1"}
+_FALSE = {"false", "f", "no", "n", "0"}
+_DATE_TEXT = r"^\d{4}-\d{2}-\d{2}$"
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """A validated dataset.
+
+    Attributes
+    ----------
+    tables : dict of str -> pd.DataFrame
+        The typed tables that are present.
+    source : str
+        Where the data came from.
+    fingerprint : str
+        Short SHA-256 of the input, to tell runs on different data apart.
+    """
+
+    tables: dict[str, pd.DataFrame]
+    source: str
+    fingerprint: str
+
+    def has(self, name: str) -> bool:
+        """Whether table ``name`` is present."""
+        return name in self.tables
+
+    def get(self, name: str) -> pd.DataFrame | None:
+        """Table ``name``, or None when it is absent."""
+        return self.tables.get(name)
+
+    def account_ids(self, key_only: bool = False) -> list[str]:
+        """Account ids in the order of ``accounts``; only key accounts when ``key_only``."""
+        accounts = self.tables["accounts"]
+        if key_only:
+            accounts = accounts.loc[accounts["key_account"]]
+        return accounts["account_id"].tolist()
+
+
+# --- reading -------------------------------------------------------------------------------
+
+
+def _read_csv(con: duckdb.DuckDBPyConnection, path: Path) -> pd.DataFrame:
+    rel = con.read_csv(
+        str(path), header=True, all_varchar=True, delimiter=",", quotechar='"', escapechar='"'
+    )
+    return rel.df()
+
+
+def read_raw(path: str | Path) -> dict[str, pd.DataFrame]:
+    """Read every table of a dataset without interpreting values.
+
+    Parameters
+    ----------
+    path : str or Path
+        A folder of ``<table>.csv`` / ``<table>.parquet`` files, or a ``.duckdb`` file.
+
+    Raises
+    ------
+    DataError
+        If the path does not exist or a file cannot be read (all such problems at once).
+    """
+    path = Path(path)
+    problems: list[Problem] = []
+    tables: dict[str, pd.DataFrame] = {}
+    if path.is_dir():
+        con = duckdb.connect()
+        for name in TABLES:
+            files = [f for f in (path / f"{name}.csv", path / f"{name}.parquet") if f.is_file()]
+            if len(files) > 1:
+                problems.append(
+                    Problem(
+                        name, None, f"found both {name}.csv and {name}.parquet; keep one of them"
+                    )
+                )
+                continue
+            if not files:
+                continue
+            try:
+                tables[name] = (
+                    _read_csv(con, files[0])
+                    if files[0].suffix == ".csv"
+                    else con.read_parquet(str(files[0])).df()
+                )
+            except (duckdb.Error, OSError, UnicodeDecodeError) as exc:
+                problems.append(
+                    Problem(name, None, f"{files[0].name} cannot be read: {_first_line(exc)}")
+                )
+        con.close()
+    elif path.is_file():
+        try:
+            con = duckdb.connect(str(path), read_only=True)
+        except duckdb.Error as exc:
+            raise DataError(
+                [
+                    Problem(
+                        "dataset",
+                        None,
+                        f"{path} is not a readable DuckDB database: {_first_line(exc)}",
+                    )
+                ]
+            ) from None
+        try:
+            present = {
+                r[0]
+                for r in con.execute(
+                    "select table_name from information_schema.tables where table_schema = 'main'"
+                ).fetchall()
+            }
+            for name in TABLES:
+                if name in present:
+                    tables[name] = con.table(name).df()
+        except duckdb.Error as exc:
+            problems.append(Problem("dataset", None, f"{path} cannot be read: {_first_line(exc)}"))
+        finally:
+            con.close()
+    else:
+        problems.append(Problem("dataset", None, f"no such folder or DuckDB file: {path}"))
+    if problems:
+        raise DataError(problems)
+    return tables
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+# --- validation helpers --------------------------------------------------------------------
+
+
+def _show(value: object) -> str:
+    text = repr(value if not isinstance(value, np.generic) else value.item())
+    return text if len(text) <= 40 else text[:37] + "...'"
+
+
+def _where(mask: pd.Series, values: pd.Series | None = None) -> str:
+    """'rows 3, 7: 'x', 'y'' for the True positions of ``mask`` (1-based data rows)."""
+    positions = np.flatnonzero(mask.to_numpy())
+    shown = positions[:_SHOWN]
+    rows = ", ".join(str(p + 1) for p in shown)
+    more = f" and {len(positions) - _SHOWN} more" if len(positions) > _SHOWN else ""
+    label = "row" if len(positions) == 1 else "rows"
+    if values is None:
+        return f"{label} {rows}{more}"
+    vals = ", ".join(_show(values.iloc[p]) for p in shown)
+    return f"{label} {rows}{more}: {vals}"
+
+
+def _is_text(series: pd.Series) -> bool:
+    return series.dtype == object or pd.api.types.is_string_dtype(series.dtype)
+
+
+def _clean_text(series: pd.Series) -> pd.Series:
+    """Text with surrounding whitespace removed and whitespace-only made missing."""
+    if pd.api.types.is_float_dtype(series.dtype):
+        # ids that arrived as numbers: 12.0 -> '12'
+        whole = series.dropna() == np.floor(series.dropna())
+        if whole.all():
+            series = series.astype("Int64")
+    out = series.astype(object).where(series.notna())
+    out = out.map(lambda v: v if v is None or isinstance(v, str) else str(v), na_action="ignore")
+    out = out.str.strip()
+    return out.where(out.notna() & (out != ""), np.nan).astype(object)
+
+
+def _parse_date(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Dates and a mask of present values that are not dates."""
+    if pd.api.types.is_datetime64_any_dtype(raw.dtype):
+        values = raw.dt.tz_localize(None) if getattr(raw.dt, "tz", None) else raw
+        return values.dt.normalize().astype("datetime64[ns]"), pd.Series(False, index=raw.index)
+    text = _clean_text(raw)
+    is_text = text.map(lambda v: isinstance(v, str), na_action="ignore").fillna(False).astype(bool)
+    parsed = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
+    if is_text.any():
+        strict = text[is_text].str.match(_DATE_TEXT)
+        parsed[is_text] = pd.to_datetime(
+            text[is_text].where(strict), format="%Y-%m-%d", errors="coerce"
+        )
+    others = text.notna() & ~is_text
+    if others.any():  # date objects from Parquet / DuckDB
+        parsed[others] = pd.to_datetime(text[others], errors="coerce")
+    bad = text.notna() & parsed.isna()
+    return parsed.dt.normalize(), bad
+
+
+def _parse_number(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
+    if pd.api.types.is_bool_dtype(raw.dtype):
+        return raw.astype(float), pd.Series(False, index=raw.index)
+    if pd.api.types.is_numeric_dtype(raw.dtype):
+        return raw.astype(float), pd.Series(False, index=raw.index)
+    text = _clean_text(raw)
+    values = pd.to_numeric(text, errors="coerce").astype(float)
+    bad = text.notna() & (values.isna() | ~np.isfinite(values.fillna(0)))
+    return values.where(~bad), bad
+
+
+def _parse_bool(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
+    if pd.api.types.is_bool_dtype(raw.dtype):
+        return raw.astype(object).where(raw.notna()), pd.Series(False, index=raw.index)
+    text = _clean_text(raw).map(lambda v: str(v).lower(), na_action="ignore")
+    values = text.map(
+        lambda v: True if v in _TRUE else (False if v in _FALSE else None), na_action="ignore"
+    )
+    bad = text.notna() & values.isna()
+    return values.astype(object), bad
+
+
+_EXPECTED = {
+    "date": "dates in YYYY-MM-DD",
+    "int": "whole numbers",
+    "float": "numbers",
+    "bool": "true or false",
+}
+
+
+def _check_column(
+    table: str, spec: ColumnSpec, raw: pd.Series, problems: list[Problem]
+) -> pd.Series:
+    """Typed values of one column; problems are appended."""
+    col = spec.name
+    if spec.type == "str":
+        values, bad = _clean_text(raw), pd.Series(False, index=raw.index)
+    elif spec.type == "date":
+        values, bad = _parse_date(raw)
+    elif spec.type in ("int", "float"):
+        values, bad = _parse_number(raw)
+    else:
+        values, bad = _parse_bool(raw)
+    if bad.any():
+        problems.append(
+            Problem(
+                table,
+                col,
+                f"{int(bad.sum())} value(s) are not {_EXPECTED[spec.type]} ({_where(bad, raw)})",
+            )
+        )
+    present = values.notna() & ~bad
+    if spec.required:
+        missing = values.isna() & ~bad
+        if missing.any():
+            problems.append(
+                Problem(
+                    table,
+                    col,
+                    f"{int(missing.sum())} required value(s) are missing ({_where(missing)})",
+                )
+            )
+    if spec.type == "int":
+        frac = present & (values != np.floor(values.fillna(0)))
+        if frac.any():
+            problems.append(
+                Problem(
+                    table,
+                    col,
+                    f"{int(frac.sum())} value(s) are not whole numbers ({_where(frac, raw)})",
+                )
+            )
+    if spec.min is not None or spec.max is not None:
+        low = -np.inf if spec.min is None else spec.min
+        high = np.inf if spec.max is None else spec.max
+        out = present & ((values < low) | (values > high))
+        if out.any():
+            span = f"between {low:g} and {high:g}" if spec.max is not None else f"at least {low:g}"
+            problems.append(
+                Problem(
+                    table,
+                    col,
+                    f"{int(out.sum())} value(s) are out of range, "
+                    f"expected {span} ({_where(out, raw)})",
+                )
+            )
+    if spec.allowed:
+        values = values.map(lambda v: str(v).lower(), na_action="ignore")
+        wrong = present & ~values.isin(spec.allowed)
+        if wrong.any():
+            problems.append(
+                Problem(
+                    table,
+                    col,
+                    f"{int(wrong.sum())} value(s) are not one of "
+                    f"{', '.join(spec.allowed)} ({_where(wrong, raw)})",
+                )
+            )
+    if spec.type == "bool":
+        return values
+    return values
+
+
+def _check_table(
+    spec: TableSpec, raw: pd.DataFrame, problems: list[Problem]
+) -> pd.DataFrame | None:
+    name = spec.name
+    raw = raw.reset_index(drop=True)
+    missing_cols = [c.name for c in spec.columns if c.required and c.name not in raw.columns]
+    for col in missing_cols:
+        problems.append(
+            Problem(
+                name,
+                col,
+                f"required column is missing (found columns: "
+                f"{', '.join(map(str, raw.columns)) or 'none'})",
+            )
+        )
+    typed = pd.DataFrame(index=raw.index)
+    for col in raw.columns:
+        col_spec = spec.column(str(col))
+        if col_spec is None:
+            continue  # extra columns are allowed and ignored
+        typed[col_spec.name] = _check_column(name, col_spec, raw[col], problems)
+    if missing_cols:
+        return None
+    if spec.key and all(k in typed.columns for k in spec.key):
+        keys = typed[list(spec.key)]
+        dup = keys.notna().all(axis=1) & keys.duplicated(keep=False)
+        if dup.any():
+            label = "+".join(spec.key)
+            problems.append(
+                Problem(
+                    name,
+                    label,
+                    f"{int(dup.sum())} rows share a key that must "
+                    f"be unique ({_where(dup, keys.astype(str).agg(' / '.join, axis=1))})",
+                )
+            )
+    for start, end in spec.intervals:
+        if start in typed.columns and end in typed.columns:
+            back = typed[end].notna() & typed[start].notna() & (typed[end] < typed[start])
+            if back.any():
+                problems.append(
+                    Problem(
+                        name,
+                        end,
+                        f"{int(back.sum())} value(s) lie before "
+                        f"{start} ({_where(back, typed[end].dt.strftime('%Y-%m-%d'))})",
+                    )
+                )
+    if name == "market" and "date" in typed.columns:
+        not_first = typed["date"].notna() & (typed["date"].dt.day != 1)
+        if not_first.any():
+            problems.append(
+                Problem(
+                    name,
+                    "date",
+                    f"{int(not_first.sum())} value(s) are not the "
+                    f"first day of a month ({_where(not_first, raw['date'])})",
+                )
+            )
+    if name == "accounts":
+        ids = typed["account_id"]
+        bad = ids.notna() & ~ids.map(
+            lambda v: ACCOUNT_ID_PATTERN.fullmatch(str(v)) is not None, na_action="ignore"
+        ).fillna(True).astype(bool)
+        if bad.any():
+            problems.append(
+                Problem(
+                    name,
+                    "account_id",
+                    f"{int(bad.sum())} id(s) do not match "
+                    "1-64 characters of A-Z a-z 0-9 _ . - not starting with "
+                    f". or - ({_where(bad, ids)})",
+                )
+            )
+        if "key_account" in typed.columns:
+            typed["key_account"] = typed["key_account"].fillna(False).astype(bool)
+        else:
+            typed["key_account"] = True
+    return typed
+
+
+def validate(raw: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
+    """Check every table against the contract and return the typed tables.
+
+    Parameters
+    ----------
+    raw : dict of str -> pd.DataFrame
+        Tables as read (text, or native types from Parquet / DuckDB / in-memory frames).
+
+    Returns
+    -------
+    tables : dict of str -> pd.DataFrame
+        Typed tables (only meaningful when there are no problems).
+    problems : list of Problem
+        Every problem found, in contract order of the tables.
+    """
+    problems: list[Problem] = []
+    typed: dict[str, pd.DataFrame] = {}
+    for name in REQUIRED_TABLES:
+        if name not in raw:
+            problems.append(
+                Problem(
+                    name,
+                    None,
+                    f"required table is missing (expected {name}.csv, "
+                    f"{name}.parquet or a table '{name}')",
+                )
+            )
+        elif len(raw[name]) == 0:
+            problems.append(Problem(name, None, "required table has no data rows"))
+    for name, spec in TABLES.items():
+        if name in raw:
+            table = _check_table(spec, raw[name], problems)
+            if table is not None:
+                typed[name] = table
+    accounts = typed.get("accounts")
+    if accounts is not None:
+        known = set(accounts["account_id"].dropna())
+        for name, table in typed.items():
+            cols = ["account_id"] if name != "accounts" else ["parent_id"]
+            for col in cols:
+                if col not in table.columns:
+                    continue
+                unknown = table[col].notna() & ~table[col].isin(known)
+                if unknown.any():
+                    problems.append(
+                        Problem(
+                            name,
+                            col,
+                            f"{int(unknown.sum())} row(s) refer to "
+                            f"accounts that do not exist in accounts "
+                            f"({_where(unknown, table[col])})",
+                        )
+                    )
+    return typed, problems
+
+
+def _fingerprint_files(path: Path) -> str:
+    digest = hashlib.sha256()
+    files = sorted(f for f in path.iterdir() if f.is_file()) if path.is_dir() else [path]
+    for f in files:
+        if f.stem in TABLES or f == path:
+            digest.update(f.name.encode())
+            digest.update(f.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def load_dataset(path: str | Path) -> Dataset:
+    """Read and validate a dataset.
+
+    Raises
+    ------
+    DataError
+        Listing every problem of every table, each with table, column and rows.
+    """
+    path = Path(path)
+    raw = read_raw(path)
+    tables, problems = validate(raw)
+    if problems:
+        raise DataError(problems)
+    return Dataset(tables, str(path), _fingerprint_files(path))
+
+
+def from_frames(tables: dict[str, pd.DataFrame], source: str = "in-memory") -> Dataset:
+    """Validate in-memory frames (text or typed values) into a :class:`Dataset`.
+
+    Raises
+    ------
+    DataError
+        As :func:`load_dataset`.
+    """
+    typed, problems = validate(dict(tables))
+    if problems:
+        raise DataError(problems)
+    digest = hashlib.sha256()
+    for name in sorted(typed):
+        digest.update(name.encode())
+        digest.update(
+            pd.util.hash_pandas_object(typed[name].astype(str), index=False).values.tobytes()
+        )
+    return Dataset(typed, source, digest.hexdigest()[:16])
