@@ -24,7 +24,6 @@ import pandas as pd
 from kamlib.errors import DataError, Problem
 from kamlib.schema import (
     ACCOUNT_ID_PATTERN,
-    RATING_PREFIX,
     REQUIRED_TABLES,
     TABLES,
     ColumnSpec,
@@ -205,7 +204,7 @@ def _parse_date(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
         values = raw.dt.tz_localize(None) if getattr(raw.dt, "tz", None) else raw
         return values.dt.normalize().astype("datetime64[ns]"), pd.Series(False, index=raw.index)
     text = _clean_text(raw)
-    is_text = text.map(lambda v: isinstance(v, str), na_action="ignore").fillna(False).astype(bool)
+    is_text = text.map(lambda v: isinstance(v, str)).astype(bool)
     parsed = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
     if is_text.any():
         strict = text[is_text].str.match(_DATE_TEXT)
@@ -383,9 +382,9 @@ def _check_table(
             )
     if name == "accounts":
         ids = typed["account_id"]
-        bad = ids.notna() & ~ids.map(
-            lambda v: ACCOUNT_ID_PATTERN.fullmatch(str(v)) is not None, na_action="ignore"
-        ).fillna(True).astype(bool)
+        bad = ids.map(
+            lambda v: isinstance(v, str) and ACCOUNT_ID_PATTERN.fullmatch(v) is None
+        ).astype(bool)
         if bad.any():
             problems.append(
                 Problem(
@@ -397,7 +396,7 @@ def _check_table(
                 )
             )
         if "key_account" in typed.columns:
-            typed["key_account"] = typed["key_account"].fillna(False).astype(bool)
+            typed["key_account"] = typed["key_account"].map(lambda v: v is True).astype(bool)
         else:
             typed["key_account"] = True
     return typed
