@@ -218,7 +218,7 @@ class _KernelPool:
 def _shutdown(client: NotebookClient) -> None:
     try:
         client._cleanup_kernel()  # nbclient's own teardown of a kernel it started
-    except Exception:
+    except Exception:  # noqa: BLE001 - a kernel that is already gone needs no shutdown
         pass
 
 
@@ -366,7 +366,7 @@ def run(
             title = "Portfolio report" if is_portfolio else f"Key account report: {names[key]}"
             _write_atomic(target, export_html(nb, title, footer))
             return AccountResult(key, "ok", time.perf_counter() - t0, report=target.name)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - one failing account never stops the others
             target.unlink(missing_ok=True)  # no stale report from an earlier run
             return AccountResult(key, "failed", time.perf_counter() - t0, error=_error_text(exc))
 
