@@ -194,7 +194,7 @@ def _clean_text(series: pd.Series) -> pd.Series:
             series = series.astype("Int64")
     out = series.astype(object).where(series.notna())
     out = out.map(lambda v: v if v is None or isinstance(v, str) else str(v), na_action="ignore")
-    out = out.str.strip()
+    out = out.map(lambda v: v.strip() if isinstance(v, str) else v)
     return out.where(out.notna() & (out != ""), np.nan).astype(object)
 
 

@@ -90,8 +90,8 @@ class Health(_Strict):
             "open_complaints": 0.10,
         }
     )
-    green_from: float = Field(70, ge=0, le=100)
-    yellow_from: float = Field(40, ge=0, le=100)
+    green_from: float = Field(80, ge=0, le=100)
+    yellow_from: float = Field(50, ge=0, le=100)
 
     @model_validator(mode="after")
     def _check(self) -> Health:

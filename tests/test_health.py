@@ -37,14 +37,14 @@ def test_lower_is_better_and_clipping():
     out = health.score(_kpis(days_since_contact=75.0, open_complaints=9.0), Params())
     assert out.loc["A1", "score_days_since_contact"] == pytest.approx(50.0)
     assert out.loc["A1", "score_open_complaints"] == 0.0
-    # weights 0.15 and 0.10 -> (0.15 * 50 + 0.10 * 0) / 0.25 = 30 -> red (below 40)
+    # weights 0.15 and 0.10 -> (0.15 * 50 + 0.10 * 0) / 0.25 = 30 -> red (below 50)
     assert out.loc["A1", "health_score"] == pytest.approx(30.0)
     assert out.loc["A1", "health_status"] == "red"
 
 
 def test_rules_method_takes_the_worst_component():
     params = Params.model_validate({"health": {"method": "rules"}})
-    # growth 100 (green), nps 50 (yellow: 40 <= 50 < 70) -> weighted would be green (81.25)
+    # growth 100 (green), nps 50 (yellow: 50 <= 50 < 80) -> weighted would be green (81.25)
     out = health.score(_kpis(revenue_growth=0.05, nps=10.0), params)
     assert out.loc["A1", "health_score"] == pytest.approx(81.25)
     assert out.loc["A1", "health_status"] == "yellow"
