@@ -213,7 +213,7 @@ def _sales_and_prices(prof, monthly, rng) -> tuple[pd.DataFrame, pd.DataFrame]:
     names = list(_PRODUCTS)
     change = pd.Timestamp("2026-01-01")
     sales, prices = [], []
-    for account_id, p in prof.iterrows():
+    for account_id in prof.index:
         k = int(rng.integers(3, 7))
         products = list(rng.choice(names, size=k, replace=False))
         weights = rng.dirichlet(np.ones(k))
