@@ -25,6 +25,7 @@ __all__ = [
     "table_html",
     "paragraph",
     "findings_html",
+    "section_text",
     "Html",
 ]
 
@@ -127,6 +128,7 @@ def table_html(
     currency: str = "EUR",
     language: str = "en",
     max_rows: int = 50,
+    empty: str | None = None,
 ) -> Html:
     """An escaped, formatted HTML table.
 
@@ -143,7 +145,11 @@ def table_html(
         Show the index as the first column.
     max_rows : int, default 50
         Longer tables are cut, and the cut is said.
+    empty : str, optional
+        Sentence shown instead of a table without rows.
     """
+    if empty is not None and (df is None or len(df) == 0):
+        return paragraph(empty, "missing")
     formats = dict(formats or {})
     frame = df.reset_index() if index else df
     unknown = sorted(set(formats.values()) - set(_FORMATTERS))
@@ -181,6 +187,14 @@ def paragraph(text: str, kind: str = "text") -> Html:
     if kind not in ("text", "note", "missing"):
         raise ValueError(f"'kind' must be 'text', 'note' or 'missing', got {kind!r}.")
     return Html(f'<p class="kam-{kind}">{esc(text)}</p>')
+
+
+def section_text(lines: Iterable[str], empty: str) -> Html:
+    """Paragraphs of text (escaped), or the ``empty`` sentence when there are none."""
+    lines = [line for line in lines if line]
+    if not lines:
+        return paragraph(empty, "missing")
+    return Html("".join(f'<p class="kam-text">{esc(line)}</p>' for line in lines))
 
 
 def findings_html(items: Iterable[str], title: str | None = None) -> Html:

@@ -117,17 +117,24 @@ def compose_account_notebook(notebooks_dir: Path = NOTEBOOKS_DIR) -> nbformat.No
     ``parameters`` cells are dropped (the account notebook's parameters are used), their setup
     cells kept (they re-use the cached context), so each area notebook also runs on its own.
     """
-    path = notebooks_dir / ACCOUNT_NOTEBOOK
-    if not path.is_file():
-        raise KamError(f"the account notebook is missing: expected {path}.")
-    nb = nbformat.read(path, as_version=4)
+    nb = _read(notebooks_dir / ACCOUNT_NOTEBOOK)
     for section in nb.metadata.get("kam", {}).get("sections", []):
-        area = nbformat.read(notebooks_dir / section, as_version=4)
+        area = _read(notebooks_dir / section)
         nb.cells.extend(c for c in area.cells if "parameters" not in _tags(c))
     for cell in nb.cells:
         cell.pop("id", None)
-    nbformat.validator.normalize(nb)
-    return nbformat.v4.upgrade(nb) if nb.nbformat < 4 else nb
+    return nb
+
+
+def _read(path: Path) -> nbformat.NotebookNode:
+    """Read a notebook the way papermill's loader does: every cell gets a ``tags`` list."""
+    if not path.is_file():
+        raise KamError(f"a report notebook is missing: expected {path}.")
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        cell.metadata.setdefault("tags", [])
+    nb.metadata.setdefault("papermill", {})  # where papermill records the injected parameters
+    return nb
 
 
 class _DropStderr(Preprocessor):
@@ -332,7 +339,7 @@ def run(
     for account_id in ids:
         store(account_id)  # every parameter file is checked before anything is written
     template = compose_account_notebook(notebooks_dir)
-    portfolio_nb = nbformat.read(notebooks_dir / PORTFOLIO_NOTEBOOK, as_version=4)
+    portfolio_nb = _read(notebooks_dir / PORTFOLIO_NOTEBOOK)
 
     # The run computes the portfolio context once and hands it to its kernels (pickled), so a
     # kernel does not repeat loading, validation and the KPI pass.

@@ -2,11 +2,30 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+import numpy as np
 import pandas as pd
+from scipy import stats
 
 from kamlib.periods import month_end
 
-__all__ = ["monthly_revenue", "account_monthly", "last_complete_month"]
+__all__ = [
+    "Growth",
+    "monthly_revenue",
+    "account_monthly",
+    "last_complete_month",
+    "growth",
+    "moving_annual_total",
+    "seasonal_pattern",
+    "unusual_months",
+    "target_probability",
+    "backtest_mase",
+    "findings",
+    "RevenueAnalysis",
+    "analyse",
+    "summary_lines",
+]
 
 
 def last_complete_month(as_of: pd.Timestamp) -> pd.Timestamp:
@@ -55,3 +74,223 @@ def account_monthly(sales: pd.DataFrame, as_of: pd.Timestamp) -> pd.Series:
     if wide.empty:
         return pd.Series(dtype=float, index=pd.DatetimeIndex([], name="month"), name="revenue")
     return wide.sum(axis=1, min_count=1).dropna().rename("revenue")
+
+
+@dataclass(frozen=True)
+class Growth:
+    """Growth figures of one account's monthly revenue.
+
+    Attributes
+    ----------
+    yoy_month : float
+        Last complete month against the same month a year earlier, ``x / x_-12 - 1``.
+    yoy_quarter : float
+        Last three complete months against the same three months a year earlier.
+    cagr : float
+        Compound annual growth from the first 12 months of history to the last 12:
+        ``(last12 / first12) ** (1 / years) - 1`` with ``years = (n - 12) / 12``; needs 24 months.
+    years : float
+        The years the CAGR spans.
+    """
+
+    yoy_month: float
+    yoy_quarter: float
+    cagr: float
+    years: float
+
+
+def _ratio(now: float, before: float) -> float:
+    return now / before - 1 if before > 0 else np.nan
+
+
+def growth(y: pd.Series) -> Growth:
+    """Year-over-year growth of the last month and quarter, and the CAGR of the history.
+
+    Parameters
+    ----------
+    y : pd.Series
+        Monthly revenue (see :func:`account_monthly`). Figures that the history is too short
+        for, or whose base is <= 0, are NaN.
+    """
+    n = len(y)
+    v = y.to_numpy(dtype=float)
+    yoy_m = _ratio(v[-1], v[-13]) if n >= 13 else np.nan
+    yoy_q = _ratio(v[-3:].sum(), v[-15:-12].sum()) if n >= 15 else np.nan
+    if n >= 24:
+        years = (n - 12) / 12
+        first, last = v[:12].sum(), v[-12:].sum()
+        cagr = (last / first) ** (1 / years) - 1 if first > 0 and last > 0 else np.nan
+    else:
+        years, cagr = np.nan, np.nan
+    return Growth(float(yoy_m), float(yoy_q), float(cagr), float(years))
+
+
+def moving_annual_total(y: pd.Series) -> pd.Series:
+    """Sum of the last 12 months at every month (from the 12th month of history on)."""
+    return y.rolling(12).sum().dropna().rename("mat")
+
+
+def seasonal_pattern(y: pd.Series) -> pd.Series | None:
+    """Average seasonal effect per calendar month from an STL decomposition, in % of the level.
+
+    Only with at least two full years of history (None otherwise). The additive STL seasonal
+    component is averaged per calendar month and divided by the mean revenue.
+    """
+    if len(y) < 24 or y.mean() <= 0:
+        return None
+    from statsmodels.tsa.seasonal import STL
+
+    series = pd.Series(y.to_numpy(dtype=float),
+                       index=pd.date_range(y.index[0], periods=len(y), freq="MS"))
+    seasonal = STL(series, period=12, robust=True).fit().seasonal
+    pattern = seasonal.groupby(seasonal.index.month).mean() / series.mean()
+    pattern.index = pd.Index([pd.Timestamp(2000, m, 1).strftime("%b") for m in pattern.index],
+                             name="month")
+    return pattern.rename("seasonal_effect")
+
+
+def unusual_months(y: pd.Series, threshold: float = 3.5) -> pd.DataFrame:
+    """Months far from their neighbours: robust z-score of the deviation from a centred
+    13-month rolling median (1.4826 x median absolute deviation), ``|z| > threshold``.
+
+    Returns
+    -------
+    pd.DataFrame
+        Indexed by month: ``revenue``, ``expected`` (the rolling median), ``z``.
+    """
+    if len(y) < 13:
+        return pd.DataFrame(columns=["revenue", "expected", "z"], dtype=float)
+    expected = y.rolling(13, center=True, min_periods=7).median()
+    deviation = y - expected
+    mad = 1.4826 * (deviation - deviation.median()).abs().median()
+    if not mad > 0:
+        return pd.DataFrame(columns=["revenue", "expected", "z"], dtype=float)
+    z = deviation / mad
+    out = pd.DataFrame({"revenue": y, "expected": expected, "z": z})
+    return out.loc[out["z"].abs() > threshold]
+
+
+def target_probability(fc: pd.DataFrame, target: float, months: int = 12) -> float:
+    """Probability that the next ``months`` of revenue sum to at least ``target``.
+
+    Assumes the forecast errors are normal and, conservatively, perfectly correlated across
+    months, so the standard deviation of the sum is the sum of the monthly ones (taken from the
+    95 % interval: ``(upper_95 - lower_95) / (2 x 1.96)``).
+    """
+    part = fc.iloc[:months]
+    mean = float(part["mean"].sum())
+    sd = float(((part["upper_95"] - part["lower_95"]) / (2 * stats.norm.ppf(0.975))).sum())
+    if sd <= 0:
+        return 1.0 if mean >= target else 0.0
+    return float(1 - stats.norm.cdf((target - mean) / sd))
+
+
+def backtest_mase(y: pd.Series, horizon: int = 12) -> float | None:
+    """MASE of the forecast on the account's own history, against the seasonal naive forecast.
+
+    The last ``horizon`` months are held out, the forecast is fitted on the months before and
+    its mean absolute error divided by the in-sample mean absolute error of the seasonal naive
+    forecast (``y_t - y_{t-12}``; Hyndman & Koehler 2006). Below 1: better than repeating last
+    year. None with fewer than ``horizon + 24`` months or a zero scale.
+    """
+    from kamlib.forecast import forecast
+
+    if len(y) < horizon + 24:
+        return None
+    train, test = y.iloc[:-horizon], y.iloc[-horizon:]
+    values = train.to_numpy(dtype=float)
+    scale = float(np.mean(np.abs(values[12:] - values[:-12])))
+    if not scale > 0:
+        return None
+    fc = forecast(train, horizon)
+    return float(np.mean(np.abs(test.to_numpy() - fc["mean"].to_numpy())) / scale)
+
+
+def findings(ctx) -> list:
+    """Revenue findings for the executive summary."""
+    from kamlib.findings import Finding
+
+    # revenue growth against its target is a health component: the summary states it already
+    out = []
+    kpi = ctx.kpi
+    if kpi["revenue_12m"] > 0 and kpi["forecast_12m"] < 0.9 * kpi["revenue_12m"]:
+        out.append(Finding("yellow", "revenue", "The forecast for the next 12 months is "
+                           f"{1 - kpi['forecast_12m'] / kpi['revenue_12m']:.0%} below the last 12."))
+    return out
+
+
+@dataclass(frozen=True)
+class RevenueAnalysis:
+    """Everything the revenue section shows, for one account."""
+
+    monthly: pd.Series
+    forecast: pd.DataFrame | None
+    growth: Growth
+    mat: pd.Series
+    pattern: pd.Series | None
+    unusual: pd.DataFrame
+    target: float
+    probability: float | None
+    mase: float | None
+    model: str
+
+
+def analyse(sales: pd.DataFrame, as_of: pd.Timestamp, params, kpi: pd.Series) -> RevenueAnalysis:
+    """Monthly series, forecast, growth, seasonality, unusual months, target and accuracy.
+
+    Parameters
+    ----------
+    sales : pd.DataFrame
+        The account's sales rows.
+    as_of : pd.Timestamp
+    params : Params
+        ``forecast_horizon`` and ``targets.revenue_12m`` / ``targets.revenue_growth``.
+    kpi : pd.Series
+        The account's KPI row (``revenue_12m``).
+    """
+    from kamlib.forecast import forecast
+
+    y = account_monthly(sales, as_of)
+    fc = forecast(y, params.forecast_horizon) if len(y) else None
+    target = params.targets.revenue_12m
+    if target is None:
+        target = float(kpi["revenue_12m"]) * (1 + params.targets.revenue_growth)
+    probability = target_probability(fc, target) if fc is not None and len(fc) >= 12 else None
+    return RevenueAnalysis(
+        monthly=y, forecast=fc, growth=growth(y), mat=moving_annual_total(y),
+        pattern=seasonal_pattern(y), unusual=unusual_months(y), target=float(target),
+        probability=probability, mase=backtest_mase(y), model=fc.attrs["model"] if fc is not None else "",
+    )
+
+
+def summary_lines(a: RevenueAnalysis, kpi: pd.Series, currency: str = "EUR",
+                  language: str = "en") -> list[str]:
+    """The revenue section's key statements in words."""
+    from kamlib import format as fmt
+
+    if a.monthly.empty:
+        return []
+    lines = [f"Revenue in the last 12 months: {fmt.money(kpi['revenue_12m'], currency, language)} "
+             f"(previous 12 months {fmt.money(kpi['revenue_prev_12m'], currency, language)}, "
+             f"growth {fmt.pct(kpi['revenue_growth'], 1, language, signed=True)})."]
+    g = a.growth
+    lines.append(f"Year over year: last month {fmt.pct(g.yoy_month, 1, language, signed=True)}, "
+                 f"last quarter {fmt.pct(g.yoy_quarter, 1, language, signed=True)}.")
+    if not np.isnan(g.cagr):
+        lines.append(f"Compound annual growth over {fmt.number(g.years, 1, language)} years: "
+                     f"{fmt.pct(g.cagr, 1, language, signed=True)} a year.")
+    if a.forecast is not None:
+        lines.append(f"Forecast for the next 12 months: "
+                     f"{fmt.money(kpi['forecast_12m'], currency, language)} ({a.model}).")
+        if a.probability is not None:
+            lines.append(f"Target for the next 12 months: {fmt.money(a.target, currency, language)}; "
+                         f"probability of reaching it: {fmt.pct(a.probability, 0, language)}.")
+    if a.mase is None:
+        lines.append("The history is too short to test the forecast on the account's own past "
+                     "(it needs three years).")
+    else:
+        verdict = "better than" if a.mase < 1 else "no better than"
+        lines.append(f"Tested on the last 12 months of history, the forecast was {verdict} "
+                     f"repeating last year's months (MASE {fmt.number(a.mase, 2, language)}; "
+                     "below 1 is better).")
+    return lines

@@ -63,10 +63,12 @@ def png_bytes(fig: Figure) -> bytes:
     return buf.getvalue()
 
 
-def show(fig: Figure) -> None:
-    """Display the figure as a PNG in the notebook and close it."""
+def show(fig: Figure | None) -> None:
+    """Display the figure as a PNG in the notebook and close it (None: nothing to show)."""
     from IPython.display import Image, display
 
+    if fig is None:
+        return
     # the chart's title doubles as the image's alternative text
     titles = [ax.get_title(loc="left") or ax.get_title() for ax in fig.axes]
     alt = next((t for t in titles if t), "chart")

@@ -10,6 +10,12 @@ from kamlib.plots import PALETTE, STATUS_COLORS, figure
 
 __all__ = ["contributions"]
 
+_SHORT = {
+    "revenue_growth": "Growth", "nps": "NPS", "csat": "CSAT", "otif_rate": "OTIF",
+    "avg_days_late": "Days late", "days_since_contact": "Last contact",
+    "open_complaints": "Complaints",
+}
+
 
 def contributions(breakdown: pd.DataFrame, health_score: float) -> Figure:
     """Waterfall of the health score: each component's contribution in points.
@@ -26,7 +32,7 @@ def contributions(breakdown: pd.DataFrame, health_score: float) -> Figure:
     fig, ax = figure("How the health score is made up", ylabel="points of 100")
     bottom = 0.0
     labels = []
-    for i, (_, row) in enumerate(rows.iterrows()):
+    for i, (kpi, row) in enumerate(rows.iterrows()):
         colour = STATUS_COLORS.get(str(row["status"]), STATUS_COLORS["grey"])
         ax.bar(i, row["contribution"], bottom=bottom, color=colour, width=0.6)
         # the grey part shows what the component could have contributed at full score
@@ -39,11 +45,11 @@ def contributions(breakdown: pd.DataFrame, health_score: float) -> Figure:
             width=0.6,
         )
         bottom += row["contribution"]
-        labels.append(str(row["component"]).replace(", ", "\n", 1))
+        labels.append(_SHORT.get(kpi, kpi))
     total = 0.0 if np.isnan(health_score) else health_score
     ax.bar(len(rows), total, color=PALETTE["account"], width=0.6)
     labels.append("Health score")
-    ax.set_xticks(range(len(labels)), labels, fontsize=7, rotation=0)
+    ax.set_xticks(range(len(labels)), labels, fontsize=8)
     ax.set_ylim(0, 100)
     ax.text(len(rows), total + 2, f"{total:.0f}", ha="center", fontsize=9)
     return fig
