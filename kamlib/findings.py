@@ -39,9 +39,9 @@ def rank(findings: list[Finding]) -> list[Finding]:
 
 def collect(ctx) -> list[Finding]:
     """Every area's findings for one account (see each area module's ``findings``)."""
-    from kamlib import revenue
+    from kamlib import communication, complaints, contracts, market, revenue, satisfaction
 
     out: list[Finding] = []
-    for module in (revenue,):
+    for module in (revenue, satisfaction, contracts, communication, complaints, market):
         out.extend(module.findings(ctx))
     return rank(out)

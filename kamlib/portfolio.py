@@ -114,9 +114,15 @@ def pareto(revenue_12m: pd.Series) -> pd.DataFrame:
     """
     classes = abc_class(revenue_12m)
     share = revenue_share(revenue_12m)
-    order = pd.DataFrame({"key": revenue_12m.index.astype(str), "revenue_12m": revenue_12m.to_numpy(),
-                          "revenue_share": share.to_numpy(), "abc_class": classes.to_numpy()},
-                         index=revenue_12m.index)
+    order = pd.DataFrame(
+        {
+            "key": revenue_12m.index.astype(str),
+            "revenue_12m": revenue_12m.to_numpy(),
+            "revenue_share": share.to_numpy(),
+            "abc_class": classes.to_numpy(),
+        },
+        index=revenue_12m.index,
+    )
     order = order.sort_values(["revenue_12m", "key"], ascending=[False, True], kind="mergesort")
     order["cumulative_share"] = order["revenue_share"].fillna(0).cumsum()
     order["account_share"] = np.arange(1, len(order) + 1) / max(len(order), 1)
@@ -126,14 +132,18 @@ def pareto(revenue_12m: pd.Series) -> pd.DataFrame:
 def concentration(revenue_12m: pd.Series) -> dict[str, float]:
     """``hhi``, ``top5_share``, ``gini``, ``top1_share`` and the number of accounts with revenue."""
     share = revenue_share(revenue_12m).dropna()
-    return {"hhi": hhi(revenue_12m), "top5_share": top5_share(revenue_12m),
-            "gini": gini(revenue_12m),
-            "top1_share": float(share.max()) if len(share) else float("nan"),
-            "accounts": int(len(share))}
+    return {
+        "hhi": hhi(revenue_12m),
+        "top5_share": top5_share(revenue_12m),
+        "gini": gini(revenue_12m),
+        "top1_share": float(share.max()) if len(share) else float("nan"),
+        "accounts": int(len(share)),
+    }
 
 
-def concentration_history(sales: pd.DataFrame, account_ids: pd.Index, as_of: pd.Timestamp,
-                          years: int = 3) -> pd.DataFrame:
+def concentration_history(
+    sales: pd.DataFrame, account_ids: pd.Index, as_of: pd.Timestamp, years: int = 3
+) -> pd.DataFrame:
     """Concentration for the 12-month windows ending at ``as_of``, one, two ... years earlier.
 
     Returns
@@ -147,7 +157,9 @@ def concentration_history(sales: pd.DataFrame, account_ids: pd.Index, as_of: pd.
     for lag in range(years - 1, -1, -1):
         w = window(as_of, lag=12 * lag)
         part = sales.loc[w.contains(sales["date"])]
-        revenue = part.groupby("account_id")["net_revenue"].sum().reindex(account_ids, fill_value=0.0)
+        revenue = (
+            part.groupby("account_id")["net_revenue"].sum().reindex(account_ids, fill_value=0.0)
+        )
         rows[w.end] = concentration(revenue)
     return pd.DataFrame.from_dict(rows, orient="index").rename_axis("window_end")
 
@@ -161,18 +173,23 @@ def alerts(kpis: pd.DataFrame, names: pd.Series, params) -> list[str]:
     top = share.idxmax()
     limit = params.concentration.single_account_share
     if share[top] > limit:
-        out.append(f"{names.get(top, top)} alone brings {share[top]:.1%} of the revenue (alert "
-                   f"above {limit:.0%}): losing it would cost {kpis.at[top, 'revenue_12m']:,.0f} "
-                   f"{params.currency} a year.")
+        out.append(
+            f"{names.get(top, top)} alone brings {share[top]:.1%} of the revenue (alert "
+            f"above {limit:.0%}): losing it would cost {kpis.at[top, 'revenue_12m']:,.0f} "
+            f"{params.currency} a year."
+        )
     top5 = top5_share(kpis["revenue_12m"])
     if top5 > params.concentration.top5_share:
-        out.append(f"The five largest accounts bring {top5:.1%} of the revenue (alert above "
-                   f"{params.concentration.top5_share:.0%}).")
+        out.append(
+            f"The five largest accounts bring {top5:.1%} of the revenue (alert above "
+            f"{params.concentration.top5_share:.0%})."
+        )
     return out
 
 
-def candidates(kpis: pd.DataFrame, accounts: pd.DataFrame, potential: pd.DataFrame | None,
-               as_of: pd.Timestamp) -> pd.DataFrame:
+def candidates(
+    kpis: pd.DataFrame, accounts: pd.DataFrame, potential: pd.DataFrame | None, as_of: pd.Timestamp
+) -> pd.DataFrame:
     """Non-key accounts that could become key accounts, ranked by a documented score.
 
     Score (0..3) = 1 if class A + 1 if class B (0.5) + the account's growth percentile among
@@ -193,20 +210,25 @@ def candidates(kpis: pd.DataFrame, accounts: pd.DataFrame, potential: pd.DataFra
         pool["wallet_gap"], pool["gap_rank"] = np.nan, 0.0
     pool["score"] = pool["class_points"] + pool["growth_rank"] + pool["gap_rank"]
     return pool.sort_values("score", ascending=False)[
-        ["revenue_12m", "revenue_growth", "abc_class", "wallet_gap", "score"]]
+        ["revenue_12m", "revenue_growth", "abc_class", "wallet_gap", "score"]
+    ]
 
 
 def fallen_key_accounts(kpis: pd.DataFrame, accounts: pd.DataFrame) -> pd.DataFrame:
     """Key accounts in class C."""
     key = accounts.set_index("account_id")["key_account"].reindex(kpis.index).fillna(False)
-    return kpis.loc[key.astype(bool) & (kpis["abc_class"] == "C"),
-                    ["revenue_12m", "revenue_growth", "revenue_share"]]
+    return kpis.loc[
+        key.astype(bool) & (kpis["abc_class"] == "C"),
+        ["revenue_12m", "revenue_growth", "revenue_share"],
+    ]
 
 
 def group_rollup(kpis: pd.DataFrame, accounts: pd.DataFrame) -> pd.DataFrame:
     """Revenue of parent groups: each parent with the accounts whose ``parent_id`` it is."""
     if "parent_id" not in accounts.columns or accounts["parent_id"].isna().all():
-        return pd.DataFrame(columns=["accounts", "revenue_12m", "revenue_prev_12m", "revenue_share"])
+        return pd.DataFrame(
+            columns=["accounts", "revenue_12m", "revenue_prev_12m", "revenue_share"]
+        )
     acc = accounts.set_index("account_id")
     group = acc["parent_id"].fillna(pd.Series(acc.index, index=acc.index))
     parents = set(acc["parent_id"].dropna())
@@ -215,14 +237,19 @@ def group_rollup(kpis: pd.DataFrame, accounts: pd.DataFrame) -> pd.DataFrame:
     out = table.groupby(members).sum()
     out.insert(0, "accounts", members.groupby(members).size())
     out["revenue_growth"] = (out["revenue_12m"] / out["revenue_prev_12m"] - 1).where(
-        out["revenue_prev_12m"] > 0)
+        out["revenue_prev_12m"] > 0
+    )
     return out.rename_axis("parent_id")
 
 
 _LABELS = {
-    "revenue_growth": "revenue growth", "nps": "NPS", "csat": "satisfaction",
-    "otif_rate": "on-time delivery", "avg_days_late": "late payment",
-    "days_since_contact": "no recent contact", "open_complaints": "open complaints",
+    "revenue_growth": "revenue growth",
+    "nps": "NPS",
+    "csat": "satisfaction",
+    "otif_rate": "on-time delivery",
+    "avg_days_late": "late payment",
+    "days_since_contact": "no recent contact",
+    "open_complaints": "open complaints",
 }
 
 
@@ -238,16 +265,24 @@ def ranking(kpis: pd.DataFrame, accounts: pd.DataFrame) -> pd.DataFrame:
     status = pd.DataFrame({k: kpis[f"status_{k}"] for k in HEALTH_KPIS})
 
     def reasons(account_id: str) -> str:
-        bad = [k for k in lost.loc[account_id].sort_values(ascending=False).index
-               if status.at[account_id, k] in ("red", "yellow")]
+        bad = [
+            k
+            for k in lost.loc[account_id].sort_values(ascending=False).index
+            if status.at[account_id, k] in ("red", "yellow")
+        ]
         return ", ".join(f"{_LABELS[k]} ({status.at[account_id, k]})" for k in bad) or "-"
 
-    out = pd.DataFrame({
-        "account": names.reindex(kpis.index),
-        "key_account": accounts.set_index("account_id")["key_account"].reindex(kpis.index),
-        "abc_class": kpis["abc_class"], "revenue_12m": kpis["revenue_12m"],
-        "health_score": kpis["health_score"], "health_status": kpis["health_status"],
-    })
+    out = pd.DataFrame(
+        {
+            "account": names.reindex(kpis.index),
+            "key_account": accounts.set_index("account_id")["key_account"].reindex(kpis.index),
+            "abc_class": kpis["abc_class"],
+            "revenue_12m": kpis["revenue_12m"],
+            "health_score": kpis["health_score"],
+            "health_status": kpis["health_status"],
+        }
+    )
     out["reasons"] = [reasons(a) for a in kpis.index]
-    return out.sort_values(["health_score", "revenue_12m"], ascending=[True, False],
-                           na_position="last")
+    return out.sort_values(
+        ["health_score", "revenue_12m"], ascending=[True, False], na_position="last"
+    )

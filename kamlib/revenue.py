@@ -140,12 +140,14 @@ def seasonal_pattern(y: pd.Series) -> pd.Series | None:
         return None
     from statsmodels.tsa.seasonal import STL
 
-    series = pd.Series(y.to_numpy(dtype=float),
-                       index=pd.date_range(y.index[0], periods=len(y), freq="MS"))
+    series = pd.Series(
+        y.to_numpy(dtype=float), index=pd.date_range(y.index[0], periods=len(y), freq="MS")
+    )
     seasonal = STL(series, period=12, robust=True).fit().seasonal
     pattern = seasonal.groupby(seasonal.index.month).mean() / series.mean()
-    pattern.index = pd.Index([pd.Timestamp(2000, m, 1).strftime("%b") for m in pattern.index],
-                             name="month")
+    pattern.index = pd.Index(
+        [pd.Timestamp(2000, m, 1).strftime("%b") for m in pattern.index], name="month"
+    )
     return pattern.rename("seasonal_effect")
 
 
@@ -214,8 +216,14 @@ def findings(ctx) -> list:
     out = []
     kpi = ctx.kpi
     if kpi["revenue_12m"] > 0 and kpi["forecast_12m"] < 0.9 * kpi["revenue_12m"]:
-        out.append(Finding("yellow", "revenue", "The forecast for the next 12 months is "
-                           f"{1 - kpi['forecast_12m'] / kpi['revenue_12m']:.0%} below the last 12."))
+        out.append(
+            Finding(
+                "yellow",
+                "revenue",
+                "The forecast for the next 12 months is "
+                f"{1 - kpi['forecast_12m'] / kpi['revenue_12m']:.0%} below the last 12.",
+            )
+        )
     return out
 
 
@@ -257,40 +265,62 @@ def analyse(sales: pd.DataFrame, as_of: pd.Timestamp, params, kpi: pd.Series) ->
         target = float(kpi["revenue_12m"]) * (1 + params.targets.revenue_growth)
     probability = target_probability(fc, target) if fc is not None and len(fc) >= 12 else None
     return RevenueAnalysis(
-        monthly=y, forecast=fc, growth=growth(y), mat=moving_annual_total(y),
-        pattern=seasonal_pattern(y), unusual=unusual_months(y), target=float(target),
-        probability=probability, mase=backtest_mase(y), model=fc.attrs["model"] if fc is not None else "",
+        monthly=y,
+        forecast=fc,
+        growth=growth(y),
+        mat=moving_annual_total(y),
+        pattern=seasonal_pattern(y),
+        unusual=unusual_months(y),
+        target=float(target),
+        probability=probability,
+        mase=backtest_mase(y),
+        model=fc.attrs["model"] if fc is not None else "",
     )
 
 
-def summary_lines(a: RevenueAnalysis, kpi: pd.Series, currency: str = "EUR",
-                  language: str = "en") -> list[str]:
+def summary_lines(
+    a: RevenueAnalysis, kpi: pd.Series, currency: str = "EUR", language: str = "en"
+) -> list[str]:
     """The revenue section's key statements in words."""
     from kamlib import format as fmt
 
     if a.monthly.empty:
         return []
-    lines = [f"Revenue in the last 12 months: {fmt.money(kpi['revenue_12m'], currency, language)} "
-             f"(previous 12 months {fmt.money(kpi['revenue_prev_12m'], currency, language)}, "
-             f"growth {fmt.pct(kpi['revenue_growth'], 1, language, signed=True)})."]
+    lines = [
+        f"Revenue in the last 12 months: {fmt.money(kpi['revenue_12m'], currency, language)} "
+        f"(previous 12 months {fmt.money(kpi['revenue_prev_12m'], currency, language)}, "
+        f"growth {fmt.pct(kpi['revenue_growth'], 1, language, signed=True)})."
+    ]
     g = a.growth
-    lines.append(f"Year over year: last month {fmt.pct(g.yoy_month, 1, language, signed=True)}, "
-                 f"last quarter {fmt.pct(g.yoy_quarter, 1, language, signed=True)}.")
+    lines.append(
+        f"Year over year: last month {fmt.pct(g.yoy_month, 1, language, signed=True)}, "
+        f"last quarter {fmt.pct(g.yoy_quarter, 1, language, signed=True)}."
+    )
     if not np.isnan(g.cagr):
-        lines.append(f"Compound annual growth over {fmt.number(g.years, 1, language)} years: "
-                     f"{fmt.pct(g.cagr, 1, language, signed=True)} a year.")
+        lines.append(
+            f"Compound annual growth over {fmt.number(g.years, 1, language)} years: "
+            f"{fmt.pct(g.cagr, 1, language, signed=True)} a year."
+        )
     if a.forecast is not None:
-        lines.append(f"Forecast for the next 12 months: "
-                     f"{fmt.money(kpi['forecast_12m'], currency, language)} ({a.model}).")
+        lines.append(
+            f"Forecast for the next 12 months: "
+            f"{fmt.money(kpi['forecast_12m'], currency, language)} ({a.model})."
+        )
         if a.probability is not None:
-            lines.append(f"Target for the next 12 months: {fmt.money(a.target, currency, language)}; "
-                         f"probability of reaching it: {fmt.pct(a.probability, 0, language)}.")
+            lines.append(
+                f"Target for the next 12 months: {fmt.money(a.target, currency, language)}; "
+                f"probability of reaching it: {fmt.pct(a.probability, 0, language)}."
+            )
     if a.mase is None:
-        lines.append("The history is too short to test the forecast on the account's own past "
-                     "(it needs three years).")
+        lines.append(
+            "The history is too short to test the forecast on the account's own past "
+            "(it needs three years)."
+        )
     else:
         verdict = "better than" if a.mase < 1 else "no better than"
-        lines.append(f"Tested on the last 12 months of history, the forecast was {verdict} "
-                     f"repeating last year's months (MASE {fmt.number(a.mase, 2, language)}; "
-                     "below 1 is better).")
+        lines.append(
+            f"Tested on the last 12 months of history, the forecast was {verdict} "
+            f"repeating last year's months (MASE {fmt.number(a.mase, 2, language)}; "
+            "below 1 is better)."
+        )
     return lines

@@ -11,8 +11,12 @@ from kamlib.plots import PALETTE, STATUS_COLORS, figure
 __all__ = ["contributions"]
 
 _SHORT = {
-    "revenue_growth": "Growth", "nps": "NPS", "csat": "CSAT", "otif_rate": "OTIF",
-    "avg_days_late": "Days late", "days_since_contact": "Last contact",
+    "revenue_growth": "Growth",
+    "nps": "NPS",
+    "csat": "CSAT",
+    "otif_rate": "OTIF",
+    "avg_days_late": "Days late",
+    "days_since_contact": "Last contact",
     "open_complaints": "Complaints",
 }
 

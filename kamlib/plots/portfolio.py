@@ -14,15 +14,24 @@ _CLASS_COLOURS = {"A": PALETTE["account"], "B": PALETTE["forecast"], "C": PALETT
 
 def pareto_curve(table: pd.DataFrame) -> Figure:
     """Lorenz / Pareto curve: cumulative revenue share against the share of accounts."""
-    fig, ax = figure("Pareto curve with ABC classes", ylabel="cumulative share of revenue (%)",
-                     xlabel="share of accounts, largest first (%)")
+    fig, ax = figure(
+        "Pareto curve with ABC classes",
+        ylabel="cumulative share of revenue (%)",
+        xlabel="share of accounts, largest first (%)",
+    )
     x = [0.0, *(table["account_share"] * 100)]
     y = [0.0, *(table["cumulative_share"] * 100)]
     ax.plot(x, y, color="black", lw=1)
     for cls, colour in _CLASS_COLOURS.items():
         part = table.loc[table["abc_class"] == cls]
-        ax.scatter(part["account_share"] * 100, part["cumulative_share"] * 100, color=colour,
-                   s=18, label=f"class {cls} ({len(part)})", zorder=3)
+        ax.scatter(
+            part["account_share"] * 100,
+            part["cumulative_share"] * 100,
+            color=colour,
+            s=18,
+            label=f"class {cls} ({len(part)})",
+            zorder=3,
+        )
     for level in (80, 95):
         ax.axhline(level, color=PALETTE["peer"], lw=0.8, ls=":")
     ax.plot([0, 100], [0, 100], color=PALETTE["peer"], lw=0.8, ls="--", label="equal shares")
@@ -34,13 +43,26 @@ def pareto_curve(table: pd.DataFrame) -> Figure:
 
 def concentration_trend(history: pd.DataFrame) -> Figure:
     """Top-1 and top-5 shares over the last windows."""
-    fig, ax = figure("Dependency on the largest accounts", ylabel="share of revenue (%)",
-                     xlabel="12 months ending")
+    fig, ax = figure(
+        "Dependency on the largest accounts",
+        ylabel="share of revenue (%)",
+        xlabel="12 months ending",
+    )
     labels = [d.strftime("%b %Y") for d in history.index]
-    ax.plot(labels, history["top5_share"] * 100, marker="o", color=PALETTE["account"],
-            label="five largest accounts")
-    ax.plot(labels, history["top1_share"] * 100, marker="o", color=PALETTE["warn"],
-            label="largest account")
+    ax.plot(
+        labels,
+        history["top5_share"] * 100,
+        marker="o",
+        color=PALETTE["account"],
+        label="five largest accounts",
+    )
+    ax.plot(
+        labels,
+        history["top1_share"] * 100,
+        marker="o",
+        color=PALETTE["warn"],
+        label="largest account",
+    )
     ax.set_ylim(0, 100)
     ax.legend(fontsize=8, frameon=False)
     return fig

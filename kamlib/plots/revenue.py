@@ -13,8 +13,9 @@ __all__ = ["trend", "seasonality", "thousands"]
 thousands = FuncFormatter(lambda v, _: f"{v / 1000:,.0f}k")
 
 
-def trend(y: pd.Series, fc: pd.DataFrame | None, mat: pd.Series | None = None,
-          currency: str = "EUR") -> Figure | None:
+def trend(
+    y: pd.Series, fc: pd.DataFrame | None, mat: pd.Series | None = None, currency: str = "EUR"
+) -> Figure | None:
     """Monthly revenue with the forecast fan (80 % and 95 %) and the moving annual total / 12.
 
     None when there is no revenue history.
@@ -24,13 +25,33 @@ def trend(y: pd.Series, fc: pd.DataFrame | None, mat: pd.Series | None = None,
     fig, ax = figure("Monthly revenue and forecast", ylabel=f"revenue per month ({currency})")
     ax.plot(y.index, y.to_numpy(), color=PALETTE["account"], lw=1.6, label="revenue")
     if mat is not None and len(mat):
-        ax.plot(mat.index, mat.to_numpy() / 12, color=PALETTE["peer"], lw=1.2, ls="--",
-                label="moving annual total / 12")
+        ax.plot(
+            mat.index,
+            mat.to_numpy() / 12,
+            color=PALETTE["peer"],
+            lw=1.2,
+            ls="--",
+            label="moving annual total / 12",
+        )
     if fc is not None and len(fc):
-        ax.fill_between(fc.index, fc["lower_95"], fc["upper_95"], color=PALETTE["band"],
-                        alpha=0.5, lw=0, label="95 % interval")
-        ax.fill_between(fc.index, fc["lower_80"], fc["upper_80"], color=PALETTE["forecast"],
-                        alpha=0.35, lw=0, label="80 % interval")
+        ax.fill_between(
+            fc.index,
+            fc["lower_95"],
+            fc["upper_95"],
+            color=PALETTE["band"],
+            alpha=0.5,
+            lw=0,
+            label="95 % interval",
+        )
+        ax.fill_between(
+            fc.index,
+            fc["lower_80"],
+            fc["upper_80"],
+            color=PALETTE["forecast"],
+            alpha=0.35,
+            lw=0,
+            label="80 % interval",
+        )
         ax.plot(fc.index, fc["mean"], color=PALETTE["forecast"], lw=1.6, label="forecast")
     ax.yaxis.set_major_formatter(thousands)
     ax.legend(loc="upper left", fontsize=8, frameon=False, ncol=3)

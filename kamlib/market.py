@@ -1,0 +1,205 @@
+"""Market context: the account's growth against its segment, share of wallet, whitespace."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from kamlib.periods import previous_window, window
+from kamlib.satisfaction import percentile
+
+__all__ = [
+    "relative_growth",
+    "indexed",
+    "share_of_wallet",
+    "whitespace",
+    "MarketAnalysis",
+    "analyse",
+    "summary_lines",
+    "findings",
+    "WHITESPACE_SHARE",
+]
+
+WHITESPACE_SHARE = 0.5  # a product is whitespace when at least half the segment's peers buy it
+
+
+def _growth(values: pd.Series, dates: pd.Series, as_of: pd.Timestamp, lag: int = 0) -> float:
+    now = values[window(as_of, lag=lag).contains(dates)].sum()
+    before = values[window(as_of, lag=lag + 12).contains(dates)].sum()
+    return float(now / before - 1) if before > 0 else float("nan")
+
+
+def relative_growth(sales: pd.DataFrame, market: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+    """Account growth, market growth and their difference in percentage points, for the
+    window and for the previous window (each against the 12 months before it).
+
+    ``market`` holds the segment's ``market_volume`` rows.
+    """
+    rows = {}
+    for label, lag in (("last 12 months", 0), ("previous 12 months", 12)):
+        acc = _growth(sales["net_revenue"], sales["date"], as_of, lag)
+        mkt = _growth(market["value"], market["date"], as_of, lag) if len(market) else float("nan")
+        rows[label] = {"account_growth": acc, "market_growth": mkt, "difference_pp": acc - mkt}
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def indexed(
+    sales: pd.DataFrame, market: pd.DataFrame, as_of: pd.Timestamp, months: int = 36
+) -> pd.DataFrame:
+    """Moving annual totals of the account's revenue and the market volume, both indexed to 100
+    at the first month shown (``months`` before ``as_of``)."""
+    end = as_of.to_period("M").to_timestamp()
+    start = end - pd.DateOffset(months=months - 1)
+    span = pd.date_range(start - pd.DateOffset(months=11), end, freq="MS")
+
+    def mat(values: pd.Series, dates: pd.Series) -> pd.Series:
+        monthly = values.groupby(dates.dt.to_period("M").dt.to_timestamp()).sum()
+        return monthly.reindex(span, fill_value=0.0).rolling(12).sum().loc[start:]
+
+    out = pd.DataFrame(
+        {
+            "account": mat(sales["net_revenue"], sales["date"]),
+            "market": mat(market["value"], market["date"]),
+        }
+    )
+    base = out.iloc[0]
+    return (out / base.where(base > 0) * 100).rename_axis("month")
+
+
+def share_of_wallet(
+    sales: pd.DataFrame, potential: pd.DataFrame, as_of: pd.Timestamp
+) -> pd.DataFrame:
+    """Revenue of each calendar year up to ``as_of`` against the estimated wallet of that year.
+
+    The year of ``as_of`` counts revenue up to ``as_of`` only, so it is marked ``partial``.
+    """
+    if potential is None or potential.empty:
+        return pd.DataFrame(columns=["revenue", "wallet", "share", "partial"])
+    revenue = sales.groupby(sales["date"].dt.year)["net_revenue"].sum()
+    out = potential.set_index("year")[["wallet"]].sort_index()
+    out = out.loc[out.index <= as_of.year]
+    out.insert(0, "revenue", revenue.reindex(out.index, fill_value=0.0))
+    out["share"] = (out["revenue"] / out["wallet"]).where(out["wallet"] > 0)
+    out["partial"] = out.index == as_of.year
+    return out
+
+
+def whitespace(sales: pd.DataFrame, peer_sales: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+    """Products that at least ``WHITESPACE_SHARE`` of the peers bought in the window and this
+    account did not. Named by product only; peers are counted, never named."""
+    w = window(as_of)
+    peers = peer_sales.loc[w.contains(peer_sales["date"])]
+    own = set(sales.loc[w.contains(sales["date"]), "product"].dropna())
+    if "product" not in peers or peers["account_id"].nunique() == 0:
+        return pd.DataFrame(columns=["peers_buying"])
+    n_peers = peers["account_id"].nunique()
+    share = peers.dropna(subset=["product"]).groupby("product")["account_id"].nunique() / n_peers
+    gap = share[(share >= WHITESPACE_SHARE) & ~share.index.isin(own)]
+    return gap.sort_values(ascending=False).rename("peers_buying").to_frame()
+
+
+@dataclass(frozen=True)
+class MarketAnalysis:
+    """Everything the market section shows, for one account."""
+
+    segment: str | None
+    growth: pd.DataFrame | None
+    indexed: pd.DataFrame | None
+    wallet: pd.DataFrame | None
+    whitespace: pd.DataFrame | None
+    peers: int
+    growth_percentile: float
+
+
+def analyse(ctx) -> MarketAnalysis:
+    """Market figures for one account; parts without data are None."""
+    segment = ctx.account.get("segment")
+    segment = None if pd.isna(segment) else str(segment)
+    sales = ctx.table("sales")
+    market = ctx.all_table("market")
+    volume = None
+    if market is not None and segment is not None:
+        volume = market.loc[
+            (market["segment"] == segment) & (market["indicator"] == "market_volume")
+        ]
+        volume = volume if len(volume) else None
+    accounts = ctx.accounts
+    peers_ids = []
+    if segment is not None and "segment" in accounts:
+        same = accounts.loc[(accounts["segment"] == segment) & accounts["key_account"]]
+        peers_ids = [a for a in same["account_id"] if a != ctx.account_id]
+    all_sales = ctx.all_table("sales")
+    peer_sales = all_sales.loc[all_sales["account_id"].isin(peers_ids)]
+    potential = ctx.table("potential")
+    growth_pct = percentile(ctx.kpi["revenue_growth"], ctx.kpis.loc[peers_ids, "revenue_growth"])
+    return MarketAnalysis(
+        segment=segment,
+        growth=relative_growth(sales, volume, ctx.as_of) if volume is not None else None,
+        indexed=indexed(sales, volume, ctx.as_of) if volume is not None else None,
+        wallet=share_of_wallet(sales, potential, ctx.as_of)
+        if potential is not None and len(potential)
+        else None,
+        whitespace=whitespace(sales, peer_sales, ctx.as_of)
+        if peers_ids and "product" in sales
+        else None,
+        peers=len(peers_ids),
+        growth_percentile=growth_pct,
+    )
+
+
+def summary_lines(a: MarketAnalysis) -> list[str]:
+    """The market section's statements in words."""
+    lines = []
+    if a.segment is None:
+        return ["No segment is recorded for this account, so it cannot be compared with a market."]
+    if a.growth is None:
+        lines.append(f"No market volume data for the segment {a.segment}.")
+    else:
+        g = a.growth.loc["last 12 months"]
+        if np.isnan(g["difference_pp"]):
+            lines.append("Growth cannot be compared with the market: a window has no revenue.")
+        else:
+            verdict = "outperformed" if g["difference_pp"] >= 0 else "lost ground against"
+            lines.append(
+                f"Over the last 12 months the account grew {g['account_growth']:+.1%}, the "
+                f"{a.segment} market {g['market_growth']:+.1%}: it {verdict} the market by "
+                f"{abs(g['difference_pp']) * 100:.1f} percentage points."
+            )
+    if not np.isnan(a.growth_percentile):
+        lines.append(
+            f"Its growth ranks at the {a.growth_percentile:.0f}th percentile of the "
+            f"{a.peers} other key accounts in its segment."
+        )
+    if a.wallet is not None and len(a.wallet):
+        full = a.wallet.loc[~a.wallet["partial"]]
+        if len(full):
+            last = full.iloc[-1]
+            lines.append(
+                f"Share of wallet in {full.index[-1]}: {last['share']:.0%} of an estimated "
+                f"{last['wallet']:,.0f}."
+            )
+    else:
+        lines.append("No wallet estimate (potential) for this account.")
+    return lines
+
+
+def findings(ctx) -> list:
+    """Losing ground against the market by more than 5 percentage points."""
+    from kamlib.findings import Finding
+
+    a = analyse(ctx)
+    if a.growth is None:
+        return []
+    diff = a.growth.loc["last 12 months", "difference_pp"]
+    if diff < -0.05:
+        return [
+            Finding(
+                "yellow",
+                "market",
+                f"The account grew {abs(diff) * 100:.1f} percentage "
+                f"points slower than its market ({a.segment}).",
+            )
+        ]
+    return []

@@ -1,0 +1,480 @@
+"""Customer satisfaction: NPS and CSAT with their uncertainty, waves, drivers, comments.
+
+Key account surveys are small, so every score comes with a 95 % interval:
+
+* NPS: the adjusted Wald interval of Rocks (2016, "Confidence intervals for Net Promoter
+  Scores"): add 3/4 to promoters and to detractors and 3 to n, then
+  ``nps' +- z * sqrt((p' + d' - nps'^2) / n')``; the score itself is the plain NPS.
+* CSAT: the mean with a t interval (``s / sqrt(n)``, n - 1 degrees of freedom).
+* A change between two waves is "real" when the two-sided z-test of the difference of the
+  two NPS (trinomial variances ``(p + d - nps^2) / n``) is significant at 5 %.
+* Key drivers: the LMG / Shapley decomposition of R^2 (exact, over all subsets of drivers) and
+  Johnson's (2000) relative weights, from the correlation matrix of the complete answers
+  (answers with a missing target or driver rating are left out: listwise deletion).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+__all__ = [
+    "Score",
+    "nps",
+    "csat",
+    "top2box",
+    "by_period",
+    "change_test",
+    "key_drivers",
+    "percentile",
+    "themes",
+    "THEMES",
+    "findings",
+    "SatisfactionAnalysis",
+    "analyse",
+    "summary_lines",
+    "drivers_note",
+]
+
+Z95 = stats.norm.ppf(0.975)
+SMALL_SAMPLE = 10  # answers below which a score is "indicative"
+
+THEMES: dict[str, list[str]] = {
+    "delivery": [
+        "deliver",
+        "delivery",
+        "late",
+        "delay",
+        "lieferung",
+        "liefer",
+        "verspät",
+        "teillieferung",
+        "partial",
+    ],
+    "price": ["price", "prices", "expensive", "cost", "preis", "teuer", "kosten"],
+    "quality": ["quality", "defect", "qualität", "fehler", "mangel"],
+    "service": ["service", "support", "help", "reach", "erreichbar", "hilfe"],
+    "communication": ["communication", "contact", "kommunikation", "kontakt", "informiert"],
+    "invoice": ["invoice", "billing", "rechnung"],
+}
+
+
+@dataclass(frozen=True)
+class Score:
+    """A satisfaction score with its 95 % interval.
+
+    Attributes
+    ----------
+    score : float
+        NPS (-100..100) or mean CSAT; NaN with no answers.
+    n : int
+        Answers with a value.
+    promoters, passives, detractors : int
+        NPS groups (0 for CSAT).
+    ci_low, ci_high : float
+        95 % interval; NaN with no answers.
+    """
+
+    score: float
+    n: int
+    promoters: int = 0
+    passives: int = 0
+    detractors: int = 0
+    ci_low: float = math.nan
+    ci_high: float = math.nan
+
+    @property
+    def empty(self) -> bool:
+        """True when there were no answers."""
+        return self.n == 0
+
+    def describe(self, digits: int = 0) -> str:
+        """``'25 (95 % interval -12 to 58; 8 answers, indicative)'`` or ``'no answers'``."""
+        if self.empty:
+            return "no answers"
+        small = ", indicative" if self.n < SMALL_SAMPLE else ""
+        return (
+            f"{self.score:.{digits}f} (95 % interval {self.ci_low:.{digits}f} to "
+            f"{self.ci_high:.{digits}f}; {self.n} answers{small})"
+        )
+
+
+def nps(scores: pd.Series | list) -> Score:
+    """Net Promoter Score with the adjusted Wald interval of Rocks (2016).
+
+    Parameters
+    ----------
+    scores : Series or list
+        Likelihood to recommend, 0..10; missing values are ignored.
+    """
+    s = pd.Series(scores, dtype=float).dropna()
+    n = len(s)
+    if n == 0:
+        return Score(math.nan, 0)
+    pro, det = int((s >= 9).sum()), int((s <= 6).sum())
+    n_adj = n + 3
+    p, d = (pro + 0.75) / n_adj, (det + 0.75) / n_adj
+    centre = p - d
+    half = Z95 * math.sqrt(max(p + d - centre**2, 0.0) / n_adj)
+    return Score(
+        100 * (pro - det) / n,
+        n,
+        pro,
+        n - pro - det,
+        det,
+        100 * max(centre - half, -1.0),
+        100 * min(centre + half, 1.0),
+    )
+
+
+def csat(values: pd.Series | list) -> Score:
+    """Mean satisfaction with a t interval; a single answer gets its value as the interval."""
+    s = pd.Series(values, dtype=float).dropna()
+    n = len(s)
+    if n == 0:
+        return Score(math.nan, 0)
+    mean = float(s.mean())
+    if n == 1:
+        return Score(mean, 1, ci_low=mean, ci_high=mean)
+    half = stats.t.ppf(0.975, n - 1) * float(s.std(ddof=1)) / math.sqrt(n)
+    return Score(mean, n, ci_low=mean - half, ci_high=mean + half)
+
+
+def top2box(values: pd.Series | list, scale_max: int = 5) -> Score:
+    """Share of answers in the top two boxes (4-5 of 5), in %, with a Wilson interval."""
+    s = pd.Series(values, dtype=float).dropna()
+    n = len(s)
+    if n == 0:
+        return Score(math.nan, 0)
+    k = int((s >= scale_max - 1).sum())
+    low, high = _wilson(k, n)
+    return Score(100 * k / n, n, ci_low=100 * low, ci_high=100 * high)
+
+
+def _wilson(k: int, n: int) -> tuple[float, float]:
+    p = k / n
+    denom = 1 + Z95**2 / n
+    centre = (p + Z95**2 / (2 * n)) / denom
+    half = Z95 * math.sqrt(p * (1 - p) / n + Z95**2 / (4 * n * n)) / denom
+    return centre - half, centre + half
+
+
+def _half_year(dates: pd.Series) -> pd.Series:
+    return dates.dt.year.astype(str) + np.where(dates.dt.month <= 6, " H1", " H2")
+
+
+def by_period(surveys: pd.DataFrame, by: str = "half_year") -> pd.DataFrame:
+    """NPS and CSAT with intervals per half-year (``by="half_year"``) or per respondent role.
+
+    Returns
+    -------
+    pd.DataFrame
+        One row per group: ``nps``, ``nps_low``, ``nps_high``, ``n``, ``csat``, ``csat_low``,
+        ``csat_high``, ``csat_n``, ``indicative`` (fewer than 10 answers).
+    """
+    if surveys is None or surveys.empty:
+        return pd.DataFrame()
+    if by == "half_year":
+        keys = _half_year(surveys["date"])
+    elif by == "role":
+        if "respondent_role" not in surveys:
+            return pd.DataFrame()
+        keys = surveys["respondent_role"].fillna("not stated")
+    else:
+        raise ValueError(f"'by' must be 'half_year' or 'role', got {by!r}.")
+    rows = {}
+    for key, part in surveys.groupby(keys, sort=True):
+        n_score = nps(part["nps"]) if "nps" in part else Score(math.nan, 0)
+        c_score = csat(part["csat"]) if "csat" in part else Score(math.nan, 0)
+        rows[key] = {
+            "nps": n_score.score,
+            "nps_low": n_score.ci_low,
+            "nps_high": n_score.ci_high,
+            "n": n_score.n,
+            "csat": c_score.score,
+            "csat_low": c_score.ci_low,
+            "csat_high": c_score.ci_high,
+            "csat_n": c_score.n,
+            "indicative": max(n_score.n, c_score.n) < SMALL_SAMPLE,
+        }
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis(by)
+
+
+def change_test(before: Score, after: Score) -> tuple[float, str]:
+    """z-test of the change between two NPS; returns (p value, a sentence)."""
+    if before.empty or after.empty:
+        return math.nan, "Not enough answers to compare the last two periods."
+
+    def var(s: Score) -> float:
+        p, d = s.promoters / s.n, s.detractors / s.n
+        return (p + d - (p - d) ** 2) / s.n
+
+    diff = (after.score - before.score) / 100
+    se = math.sqrt(var(before) + var(after))
+    p_value = 1.0 if se == 0 else float(2 * (1 - stats.norm.cdf(abs(diff) / se)))
+    direction = "rise" if diff > 0 else "drop"
+    if p_value < 0.05:
+        text = (
+            f"The NPS moved from {before.score:.0f} to {after.score:.0f}: a real {direction} "
+            f"(p = {p_value:.3f})."
+        )
+    else:
+        text = (
+            f"The NPS moved from {before.score:.0f} to {after.score:.0f}: within the noise "
+            f"of {before.n} and {after.n} answers (p = {p_value:.2f})."
+        )
+    return p_value, text
+
+
+def _r2(corr: np.ndarray, subset: tuple[int, ...]) -> float:
+    if not subset:
+        return 0.0
+    idx = list(subset)
+    rxx = corr[np.ix_([i + 1 for i in idx], [i + 1 for i in idx])]
+    rxy = corr[[i + 1 for i in idx], 0]
+    return float(rxy @ np.linalg.solve(rxx, rxy))
+
+
+def key_drivers(
+    df: pd.DataFrame, target: str, drivers: list[str], method: str = "lmg"
+) -> pd.DataFrame:
+    """Relative importance of ``drivers`` for ``target``.
+
+    Parameters
+    ----------
+    df : pd.DataFrame
+        One row per answer; rows with a missing value in ``target`` or any driver are dropped.
+    target : str
+    drivers : list of str
+    method : {"lmg", "relative_weights"}
+        ``lmg``: the average increase of R^2 when the driver is added, over all orders of the
+        drivers (Lindeman, Merenda & Gold 1980; exact over all 2^p subsets).
+        ``relative_weights``: Johnson (2000), from the eigen-decomposition of the drivers'
+        correlation matrix.
+
+    Returns
+    -------
+    pd.DataFrame
+        Indexed by driver: ``importance`` (sums to R^2) and ``share`` (sums to 1); ``.attrs``
+        holds ``r2`` and ``n`` (complete answers used).
+    """
+    if method not in ("lmg", "relative_weights"):
+        raise ValueError(f"'method' must be 'lmg' or 'relative_weights', got {method!r}.")
+    if not drivers:
+        raise ValueError("'drivers' must name at least one column.")
+    missing = [c for c in [target, *drivers] if c not in df.columns]
+    if missing:
+        raise ValueError(f"columns {missing} are not in the data.")
+    data = df[[target, *drivers]].astype(float).dropna()
+    p = len(drivers)
+    if len(data) < p + 2:
+        raise ValueError(
+            f"key drivers need at least {p + 2} complete answers for {p} drivers, got {len(data)}."
+        )
+    corr = np.corrcoef(data.to_numpy(), rowvar=False)
+    if not np.isfinite(corr).all():
+        raise ValueError("a driver or the target does not vary in the complete answers.")
+    if method == "lmg":
+        r2_of = {s: _r2(corr, s) for k in range(p + 1) for s in itertools.combinations(range(p), k)}
+        importance = np.zeros(p)
+        for j in range(p):
+            others = [i for i in range(p) if i != j]
+            for k in range(p):
+                weight = math.factorial(k) * math.factorial(p - k - 1) / math.factorial(p)
+                for s in itertools.combinations(others, k):
+                    importance[j] += weight * (r2_of[tuple(sorted((*s, j)))] - r2_of[s])
+        r2 = r2_of[tuple(range(p))]
+    else:
+        rxx, rxy = corr[1:, 1:], corr[1:, 0]
+        values, vectors = np.linalg.eigh(rxx)
+        lam = vectors @ np.diag(np.sqrt(np.clip(values, 0, None))) @ vectors.T
+        beta = np.linalg.solve(lam, rxy)
+        importance = (lam**2) @ (beta**2)
+        r2 = float(importance.sum())
+    out = pd.DataFrame(
+        {"importance": importance, "share": importance / importance.sum()},
+        index=pd.Index(drivers, name="driver"),
+    )
+    out.attrs.update(r2=float(r2), n=int(len(data)), method=method)
+    return out
+
+
+def percentile(value: float, others: pd.Series) -> float:
+    """Percentile rank of ``value`` among ``others`` (share below plus half the ties), 0..100."""
+    others = pd.Series(others, dtype=float).dropna()
+    if np.isnan(value) or others.empty:
+        return math.nan
+    return float(100 * ((others < value).sum() + 0.5 * (others == value).sum()) / len(others))
+
+
+def themes(comments: pd.Series, extra: dict[str, list[str]] | None = None) -> pd.DataFrame:
+    """How many comments mention each theme (keywords in German and English, extendable).
+
+    A comment mentions a theme when one of its keywords starts a word of the comment
+    (case-insensitive), so ``liefer`` matches ``Lieferung``.
+    """
+    lists = {k: list(v) for k, v in THEMES.items()}
+    for name, words in (extra or {}).items():
+        lists.setdefault(name, []).extend(words)
+    texts = pd.Series(comments, dtype=object).dropna().astype(str)
+    rows = []
+    for name, words in lists.items():
+        pattern = re.compile(
+            r"\b(" + "|".join(re.escape(w.lower()) for w in words) + ")", re.IGNORECASE
+        )
+        hits = texts.map(lambda t, pat=pattern: bool(pat.search(t)))
+        rows.append({"theme": name, "comments": int(hits.sum())})
+    out = pd.DataFrame(rows).set_index("theme")
+    return out.loc[out["comments"] > 0].sort_values("comments", ascending=False)
+
+
+def findings(ctx) -> list:
+    """Satisfaction findings: a real drop between the last two half-years."""
+    from kamlib.findings import Finding
+
+    surveys = ctx.table("surveys")
+    if surveys is None or "nps" not in surveys or surveys.empty:
+        return []
+    periods = _half_year(surveys["date"])
+    keys = sorted(periods.unique())
+    if len(keys) < 2:
+        return []
+    before = nps(surveys.loc[periods == keys[-2], "nps"])
+    after = nps(surveys.loc[periods == keys[-1], "nps"])
+    p_value, text = change_test(before, after)
+    if p_value < 0.05 and after.score < before.score:
+        return [Finding("red", "satisfaction", text)]
+    return []
+
+
+@dataclass(frozen=True)
+class SatisfactionAnalysis:
+    """Everything the satisfaction section shows, for one account."""
+
+    window_nps: Score
+    window_csat: Score
+    periods: pd.DataFrame
+    roles: pd.DataFrame
+    change: str
+    drivers: pd.DataFrame | None
+    drivers_pooled: bool
+    performance: pd.Series
+    comments: pd.DataFrame
+    themes: pd.DataFrame
+    nps_percentile: float
+    csat_percentile: float
+
+
+MIN_DRIVER_ANSWERS = 30
+
+
+def analyse(
+    surveys: pd.DataFrame | None,
+    all_surveys: pd.DataFrame | None,
+    window,
+    kpis: pd.DataFrame,
+    key_ids: list[str],
+    account_id: str,
+    extra_themes: dict[str, list[str]] | None = None,
+) -> SatisfactionAnalysis | None:
+    """Scores in the window, per half-year and role, drivers, comments and the portfolio rank.
+
+    Drivers use the account's own answers with at least ``MIN_DRIVER_ANSWERS`` complete ones,
+    else every account's answers pooled (``drivers_pooled``). Percentiles compare the account's
+    NPS and CSAT with the key accounts' (no other account is named). None when the account has
+    no survey answers at all.
+    """
+    if surveys is None or surveys.empty:
+        return None
+    in_window = surveys.loc[window.contains(surveys["date"])]
+    w_nps = nps(in_window["nps"]) if "nps" in in_window else Score(math.nan, 0)
+    w_csat = csat(in_window["csat"]) if "csat" in in_window else Score(math.nan, 0)
+    periods = by_period(surveys)
+    change = "Only one survey period so far."
+    if len(periods) >= 2 and "nps" in surveys:
+        keys = list(periods.index)
+        halves = _half_year(surveys["date"])
+        _, change = change_test(
+            nps(surveys.loc[halves == keys[-2], "nps"]), nps(surveys.loc[halves == keys[-1], "nps"])
+        )
+    ratings = [c for c in surveys.columns if c.startswith("rating_")]
+    drivers, pooled = None, False
+    target = "nps" if "nps" in surveys else ("csat" if "csat" in surveys else None)
+    if ratings and target:
+        own = in_window[[target, *ratings]].dropna()
+        source = in_window
+        if len(own) < MIN_DRIVER_ANSWERS and all_surveys is not None:
+            source, pooled = all_surveys.loc[window.contains(all_surveys["date"])], True
+        try:
+            drivers = key_drivers(source, target, ratings, "lmg")
+        except ValueError:
+            drivers = None
+    performance = in_window[ratings].mean() if ratings else pd.Series(dtype=float)
+    comments = pd.DataFrame()
+    if "comment" in surveys and "nps" in surveys:
+        detractors = surveys.loc[surveys["comment"].notna() & (surveys["nps"] <= 6)]
+        cols = [c for c in ("date", "respondent_role", "nps", "comment") if c in detractors]
+        comments = detractors.sort_values("date", ascending=False)[cols].head(5)
+    theme_table = (
+        themes(in_window["comment"], extra_themes) if "comment" in in_window else pd.DataFrame()
+    )
+    keys_kpis = kpis.loc[kpis.index.isin(key_ids)]
+    return SatisfactionAnalysis(
+        window_nps=w_nps,
+        window_csat=w_csat,
+        periods=periods,
+        roles=by_period(in_window, "role"),
+        change=change,
+        drivers=drivers,
+        drivers_pooled=pooled,
+        performance=performance,
+        comments=comments,
+        themes=theme_table,
+        nps_percentile=percentile(w_nps.score, keys_kpis["nps"].drop(account_id, errors="ignore")),
+        csat_percentile=percentile(
+            w_csat.score, keys_kpis["csat"].drop(account_id, errors="ignore")
+        ),
+    )
+
+
+def summary_lines(a: SatisfactionAnalysis | None, params) -> list[str]:
+    """The satisfaction section's statements in words."""
+    if a is None:
+        return []
+    lines = [
+        f"Net Promoter Score over the last 12 months: {a.window_nps.describe()}; "
+        f"target {params.targets.nps:.0f}."
+    ]
+    if not a.window_csat.empty:
+        lines.append(
+            f"Customer satisfaction (1-5): {a.window_csat.describe(2)}; target "
+            f"{params.targets.csat:.1f}."
+        )
+    if not math.isnan(a.nps_percentile):
+        lines.append(
+            f"Among the key accounts, this NPS ranks at the {a.nps_percentile:.0f}th "
+            "percentile (100 = the most satisfied)."
+        )
+    lines.append(a.change)
+    return lines
+
+
+def drivers_note(a: SatisfactionAnalysis | None) -> str:
+    """One sentence on where the driver analysis comes from."""
+    if a is None or a.drivers is None:
+        return "Not enough rated answers for a driver analysis."
+    source = (
+        "all key accounts' answers pooled, as this account has too few"
+        if a.drivers_pooled
+        else "this account's own answers"
+    )
+    return (
+        f"Based on {a.drivers.attrs['n']} complete answers ({source}); the ratings explain "
+        f"{a.drivers.attrs['r2']:.0%} of the variance of the NPS."
+    )
