@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from kamlib.periods import previous_window, window
+from kamlib.periods import window
 from kamlib.satisfaction import percentile
 
 __all__ = [
