@@ -121,8 +121,8 @@ def compose_account_notebook(notebooks_dir: Path = NOTEBOOKS_DIR) -> nbformat.No
     for section in nb.metadata.get("kam", {}).get("sections", []):
         area = _read(notebooks_dir / section)
         nb.cells.extend(c for c in area.cells if "parameters" not in _tags(c))
-    for cell in nb.cells:
-        cell.pop("id", None)
+    for i, cell in enumerate(nb.cells):
+        cell["id"] = f"cell-{i}"  # unique again after joining several notebooks
     return nb
 
 

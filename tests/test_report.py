@@ -119,8 +119,8 @@ def test_run_writes_every_file_and_survives_a_failing_account(tmp_path, dataset,
     assert summary["as_of"] == "2025-03-31"
     assert summary["accounts"]["KA-002"]["status"] == "failed"
     assert summary["failed"] == ["KA-002"]
-    # shares 100/650, 200/650, 300/650, 50/650 -> hhi = 10000 * (1+4+9+0.25) * 2500 / 650^2
-    assert summary["hhi"] == pytest.approx(10000 * (14.25 * 2500) / 650**2)
+    # shares 100/650, 200/650, 300/650, 50/650 -> hhi = 10000 * (1+4+9+0.25) * 100^2 / 650^2
+    assert summary["hhi"] == pytest.approx(10000 * 14.25 * 100**2 / 650**2)
     assert summary["top5_share"] == pytest.approx(1.0)
     kpis = pd.read_csv(out / "kpis.csv")
     assert list(kpis["account_id"]) == ["KA-001", "KA-002", "KA-003", "CU-004"]
