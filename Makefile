@@ -33,7 +33,7 @@ test: $(STAMP) ## Run all tests: unit, notebooks (nbval), end-to-end, lint
 	$(BIN)/ruff check .
 	$(BIN)/python -m kamlib.notebooks check notebooks
 	$(BIN)/pytest
-	$(BIN)/pytest -p no:cacheprovider --nbval-lax --nbval-current-env -W ignore::DeprecationWarning notebooks
+	$(BIN)/pytest -p no:cacheprovider --nbval-lax --nbval-current-env notebooks
 
 .PHONY: lint
 lint: $(STAMP) ## ruff check and format check, notebooks stored without outputs
