@@ -7,7 +7,8 @@ Key account surveys are small, so every score comes with a 95 % interval:
   ``nps' +- z * sqrt((p' + d' - nps'^2) / n')``; the score itself is the plain NPS.
 * CSAT: the mean with a t interval (``s / sqrt(n)``, n - 1 degrees of freedom).
 * A change between two waves is "real" when the two-sided z-test of the difference of the
-  two NPS (trinomial variances ``(p + d - nps^2) / n``) is significant at 5 %.
+  two NPS is significant at 5 %, with the trinomial variances ``(p' + d' - nps'^2) / n'`` of
+  the same adjustment (so that all-promoter or all-detractor waves still have a variance).
 * Key drivers: the LMG / Shapley decomposition of R^2 (exact, over all subsets of drivers) and
   Johnson's (2000) relative weights, from the correlation matrix of the complete answers
   (answers with a missing target or driver rating are left out: listwise deletion).
@@ -212,8 +213,9 @@ def change_test(before: Score, after: Score) -> tuple[float, str]:
         return math.nan, "Not enough answers to compare the last two periods."
 
     def var(s: Score) -> float:
-        p, d = s.promoters / s.n, s.detractors / s.n
-        return (p + d - (p - d) ** 2) / s.n
+        n = s.n + 3
+        p, d = (s.promoters + 0.75) / n, (s.detractors + 0.75) / n
+        return (p + d - (p - d) ** 2) / n
 
     diff = (after.score - before.score) / 100
     se = math.sqrt(var(before) + var(after))
