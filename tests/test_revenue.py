@@ -1,0 +1,81 @@
+"""Revenue analytics: monthly series, growth figures, MAT, unusual months, target probability."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from kamlib import revenue
+from kamlib.forecast import forecast
+from tests.conftest import frame
+
+
+def _months(values, start="2022-01-01") -> pd.Series:
+    return pd.Series(values, index=pd.date_range(start, periods=len(values), freq="MS"), dtype=float)
+
+
+def test_monthly_revenue_uses_complete_months_only():
+    sales = frame(
+        [("2025-01-15", "A", 10.0), ("2025-01-20", "A", 5.0), ("2025-03-02", "A", 7.0),
+         ("2025-03-10", "B", 1.0), ("2025-04-15", "A", 99.0)],
+        "d:date account_id net_revenue",
+    )
+    # as_of 2025-04-20 is not a month end: April is partial and left out
+    wide = revenue.monthly_revenue(sales, pd.Timestamp("2025-04-20"))
+    assert list(wide.index) == list(pd.date_range("2025-01-01", "2025-03-01", freq="MS"))
+    assert wide["A"].tolist() == [15.0, 0.0, 7.0]
+    assert math.isnan(wide.loc["2025-01-01", "B"]) and wide.loc["2025-03-01", "B"] == 1.0
+    assert revenue.last_complete_month(pd.Timestamp("2025-04-30")) == pd.Timestamp("2025-04-01")
+    assert revenue.account_monthly(sales.iloc[0:0], pd.Timestamp("2025-04-30")).empty
+
+
+def test_growth_figures_by_hand():
+    # 36 months: 100 a month in year 1, 110 in year 2, 121 in year 3 (+10 % a year)
+    y = _months([100] * 12 + [110] * 12 + [121] * 11 + [132])
+    g = revenue.growth(y)
+    assert g.yoy_month == pytest.approx(132 / 110 - 1)
+    assert g.yoy_quarter == pytest.approx((121 + 121 + 132) / 330 - 1)
+    # CAGR from the first 12 months (1200) to the last 12 (121 * 11 + 132 = 1463) over 2 years
+    assert g.years == 2 and g.cagr == pytest.approx((1463 / 1200) ** 0.5 - 1)
+    short = revenue.growth(_months([5, 6, 7]))
+    assert math.isnan(short.yoy_month) and math.isnan(short.cagr)
+    zero_base = revenue.growth(_months([0] * 12 + [5] * 12))
+    assert math.isnan(zero_base.yoy_month) and math.isnan(zero_base.cagr)
+
+
+def test_moving_annual_total_and_unusual_months():
+    y = _months([10.0] * 24)
+    assert revenue.moving_annual_total(y).tolist() == [120.0] * 13
+    noisy = _months(100 + np.tile([1.0, -1.0, 2.0, -2.0], 6))
+    noisy.iloc[10] = 400.0  # one spike
+    unusual = revenue.unusual_months(noisy)
+    assert list(unusual.index) == [noisy.index[10]]
+    assert revenue.unusual_months(_months([1, 2, 3])).empty
+
+
+def test_target_probability():
+    fc = pd.DataFrame({"mean": [100.0] * 12, "lower_95": [100 - 1.959964 * 10] * 12,
+                       "upper_95": [100 + 1.959964 * 10] * 12})
+    # sum 1200, sd of the sum 12 * 10 = 120 (fully correlated): P(sum >= 1200) = 0.5,
+    # P(sum >= 1320) = 1 - Phi(1) = 0.1587
+    assert revenue.target_probability(fc, 1200) == pytest.approx(0.5, abs=1e-6)
+    assert revenue.target_probability(fc, 1320) == pytest.approx(0.158655, abs=1e-5)
+
+
+def test_backtest_mase_needs_three_years():
+    assert revenue.backtest_mase(_months(range(30))) is None
+    season = np.tile([10, 12, 14, 20, 25, 30, 28, 22, 18, 15, 12, 11], 4).astype(float)
+    mase = revenue.backtest_mase(_months(season))
+    # a perfectly repeating season: the seasonal naive scale is 0 -> None
+    assert mase is None
+    trend = _months(np.arange(48) * 2.0 + season)
+    assert revenue.backtest_mase(trend) < 1  # a trend + season beats repeating last year
+
+
+def test_forecast_feeds_the_kpi_total():
+    y = _months(np.arange(36) + 100.0)
+    fc = forecast(y, 12)
+    assert len(fc) == 12 and fc.index[0] == pd.Timestamp("2025-01-01")
