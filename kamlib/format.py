@@ -26,6 +26,7 @@ __all__ = [
     "paragraph",
     "findings_html",
     "section_text",
+    "header",
     "Html",
 ]
 
@@ -156,7 +157,7 @@ def table_html(
     if unknown:
         raise ValueError(f"unknown formats {unknown}; expected one of {sorted(_FORMATTERS)}")
     shown = frame.head(max_rows)
-    head = "".join(f"<th>{esc(c)}</th>" for c in shown.columns)
+    head = "".join(f"<th>{esc(header(c))}</th>" for c in shown.columns)
     rows = []
     for _, row in shown.iterrows():
         cells = []
@@ -180,6 +181,19 @@ def table_html(
         f'<table class="kam-table">{cap}<thead><tr>{head}</tr></thead>'
         f"<tbody>{''.join(rows)}</tbody></table>{more}"
     )
+
+
+_TOKENS = {"nps": "NPS", "csat": "CSAT", "otif": "OTIF", "abc": "ABC", "id": "ID",
+           "12m": "12 months", "pp": "(pp)", "hhi": "HHI", "p90": "90th percentile"}
+
+
+def header(column: object) -> str:
+    """A column name for readers: ``revenue_12m`` -> ``Revenue 12 months``, ``nps_low`` -> ``NPS low``."""
+    words = [_TOKENS.get(w, w) for w in str(column).split("_") if w]
+    if not words:
+        return str(column)
+    first = words[0]
+    return " ".join([first[:1].upper() + first[1:], *words[1:]])
 
 
 def paragraph(text: str, kind: str = "text") -> Html:

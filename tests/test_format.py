@@ -57,3 +57,10 @@ def test_paragraph_and_findings_escape():
     assert fmt.findings_html([]) == ""
     with pytest.raises(ValueError, match="'kind'"):
         fmt.paragraph("x", "loud")
+
+
+def test_headers_for_readers():
+    assert fmt.header("revenue_12m") == "Revenue 12 months"
+    assert fmt.header("nps_low") == "NPS low"
+    assert fmt.header("difference_pp") == "Difference (pp)"
+    assert "<th>Account ID</th>" in fmt.table_html(pd.DataFrame({"account_id": ["a"]}))
