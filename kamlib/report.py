@@ -398,12 +398,14 @@ def run(
     result.seconds = time.perf_counter() - started
     _write_atomic(
         out / "summary.json",
-        json.dumps(_summary(dataset, kpis, result, params_abs), indent=2, default=str),
+        json.dumps(_summary(dataset, kpis, result, params_abs, store), indent=2, default=str),
     )
     return result
 
 
-def _summary(dataset: Dataset, kpis: pd.DataFrame, result: RunResult, params_dir: str) -> dict:
+def _summary(
+    dataset: Dataset, kpis: pd.DataFrame, result: RunResult, params_dir: str, store: ParamsStore
+) -> dict:
     portfolio_result = result.portfolio
     revenue = kpis["revenue_12m"]
     hhi, top5 = portfolio.hhi(revenue), portfolio.top5_share(revenue)
@@ -421,9 +423,8 @@ def _summary(dataset: Dataset, kpis: pd.DataFrame, result: RunResult, params_dir
             r.account_id: {
                 **asdict(r),
                 "seconds": round(r.seconds, 3),
-                "health_status": kpis.at[r.account_id, "health_status"]
-                if r.account_id in kpis.index
-                else None,
+                "health_status": kpis.at[r.account_id, "health_status"],
+                "recipients": list(store(r.account_id).recipients),
             }
             for r in result.results
         },

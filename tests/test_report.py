@@ -128,8 +128,14 @@ def test_run_writes_every_file_and_survives_a_failing_account(tmp_path, dataset,
 
 
 def test_report_html_escapes_and_hides_code(tmp_path, dataset, notebooks):
-    out = tmp_path / "out"
-    report.run(dataset, out, notebooks_dir=notebooks, account_ids=["KA-001", "KA-003"])
+    out, params = tmp_path / "out", tmp_path / "params"
+    params.mkdir()
+    (params / "KA-001.yaml").write_text("recipients: [kam@example.com]\n")
+    report.run(dataset, out, params_dir=params, notebooks_dir=notebooks,
+               account_ids=["KA-001", "KA-003"])
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["accounts"]["KA-001"]["recipients"] == ["kam@example.com"]
+    assert summary["accounts"]["KA-003"]["recipients"] == []
     page = (out / "KA-001.html").read_text()
     assert "<script>alert" not in page and "&lt;script&gt;alert" in page
     assert "import kamlib" not in page and "account_context" not in page  # no code
