@@ -225,9 +225,10 @@ def ageing(invoices: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
     past = (as_of - open_["due_date"]).dt.days
     bucket = pd.cut(past, bins=[-np.inf, 0, 30, 60, 90, np.inf], labels=AGEING_BUCKETS)
     out = open_.groupby(bucket, observed=False)["amount"].agg(["sum", "size"])
-    return out.reindex(AGEING_BUCKETS, fill_value=0).rename(
+    out = out.reindex(AGEING_BUCKETS, fill_value=0).rename(
         columns={"sum": "amount", "size": "invoices"}
     )
+    return out.rename_axis("days_past_due")
 
 
 def dso(invoices: pd.DataFrame, as_of: pd.Timestamp, days: int = 90) -> float:

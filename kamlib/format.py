@@ -118,7 +118,18 @@ _FORMATTERS = {
     "num2": lambda v, c, lang: number(v, 2, lang),
     "date": lambda v, c, lang: date(v, lang),
     "text": lambda v, c, lang: DASH if is_missing(v) else str(v),
+    "yesno": lambda v, c, lang: DASH if is_missing(v) else ("yes" if v else "no"),
 }
+
+
+def _default_kind(column: pd.Series) -> str:
+    if pd.api.types.is_bool_dtype(column):
+        return "yesno"
+    if pd.api.types.is_integer_dtype(column):
+        return "int"
+    if pd.api.types.is_numeric_dtype(column):
+        return "num1"
+    return "text"
 
 
 def table_html(
@@ -162,12 +173,7 @@ def table_html(
     for _, row in shown.iterrows():
         cells = []
         for col in shown.columns:
-            kind = formats.get(col) or (
-                "num1"
-                if pd.api.types.is_numeric_dtype(shown[col])
-                and not pd.api.types.is_bool_dtype(shown[col])
-                else "text"
-            )
+            kind = formats.get(col) or _default_kind(shown[col])
             align = ' class="num"' if kind not in ("text", "date") else ""
             cells.append(f"<td{align}>{esc(_FORMATTERS[kind](row[col], currency, language))}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
@@ -183,8 +189,17 @@ def table_html(
     )
 
 
-_TOKENS = {"nps": "NPS", "csat": "CSAT", "otif": "OTIF", "abc": "ABC", "id": "ID",
-           "12m": "12 months", "pp": "(pp)", "hhi": "HHI", "p90": "90th percentile"}
+_TOKENS = {
+    "nps": "NPS",
+    "csat": "CSAT",
+    "otif": "OTIF",
+    "abc": "ABC",
+    "id": "ID",
+    "12m": "12 months",
+    "pp": "(pp)",
+    "hhi": "HHI",
+    "p90": "90th percentile",
+}
 
 
 def header(column: object) -> str:

@@ -42,7 +42,7 @@ def relative_growth(sales: pd.DataFrame, market: pd.DataFrame, as_of: pd.Timesta
         acc = _growth(sales["net_revenue"], sales["date"], as_of, lag)
         mkt = _growth(market["value"], market["date"], as_of, lag) if len(market) else float("nan")
         rows[label] = {"account_growth": acc, "market_growth": mkt, "difference_pp": acc - mkt}
-    return pd.DataFrame.from_dict(rows, orient="index")
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis("window")
 
 
 def indexed(
