@@ -123,6 +123,10 @@ class PortfolioContext:
         """The parameters of one account."""
         return self.params_store(account_id)
 
+    def params_by_account(self) -> dict[str, Params]:
+        """The parameters of every account of the KPI table."""
+        return {a: self.params_store(a) for a in self.kpis.index}
+
     @property
     def accounts(self) -> pd.DataFrame:
         """The full accounts table."""

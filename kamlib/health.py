@@ -27,7 +27,16 @@ import pandas as pd
 
 from kamlib.params import HEALTH_KPIS, LOWER_IS_BETTER, Params
 
-__all__ = ["score", "component_scores", "status_of", "FORMULA"]
+__all__ = [
+    "score",
+    "component_scores",
+    "status_of",
+    "FORMULA",
+    "with_weights",
+    "weight_sensitivity",
+    "sensitivity_sentence",
+    "change_explained",
+]
 
 FORMULA = (
     "Each component scores 100 at or better than its target and 0 at or worse than its red "
@@ -142,3 +151,96 @@ def score(
         out[f"status_{k}"] = comp_status[k]
     out["target_otif_rate"] = targets["otif_rate"]
     return out
+
+
+def with_weights(params: Params, weights: dict[str, float]) -> Params:
+    """A copy of ``params`` with other health weights."""
+    return params.model_copy(
+        update={"health": params.health.model_copy(update={"weights": weights})}
+    )
+
+
+def weight_sensitivity(
+    kpis: pd.DataFrame,
+    params: Mapping[str, Params],
+    change: float = 0.2,
+    agreed_targets: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Does the ranking of accounts change when one weight moves by ``change`` (20 %)?
+
+    Every weight is multiplied in turn by ``1 - change`` and ``1 + change`` (the others kept,
+    so the rescaled weights shift too), and the new scores are compared with the base scores.
+
+    Returns
+    -------
+    pd.DataFrame
+        One row per (component, factor): ``spearman`` rank correlation of the scores,
+        ``status_changes`` (accounts whose traffic light changes) and ``max_rank_shift``.
+    """
+    if agreed_targets is None and "target_otif_rate" in kpis:
+        # a KPI table from kamlib.kpis carries the agreed OTIF target it was scored with
+        agreed_targets = kpis[["target_otif_rate"]].rename(
+            columns={"target_otif_rate": "otif_rate"}
+        )
+    base = score(kpis, params, agreed_targets)
+    base_rank = base["health_score"].rank(ascending=False)
+    rows = []
+    for k in HEALTH_KPIS:
+        for factor in (1 - change, 1 + change):
+            moved = {}
+            for account_id, p in params.items():
+                weights = dict(p.health.weights)
+                if weights.get(k, 0) > 0:
+                    weights[k] = weights[k] * factor
+                moved[account_id] = with_weights(p, weights)
+            alt = score(kpis, moved, agreed_targets)
+            rank = alt["health_score"].rank(ascending=False)
+            rows.append(
+                {
+                    "component": k,
+                    "factor": factor,
+                    "spearman": float(
+                        base["health_score"].corr(alt["health_score"], method="spearman")
+                    ),
+                    "status_changes": int((alt["health_status"] != base["health_status"]).sum()),
+                    "max_rank_shift": float((rank - base_rank).abs().max()),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def sensitivity_sentence(table: pd.DataFrame) -> str:
+    """The sensitivity check in one sentence for the portfolio report."""
+    if table.empty:
+        return "No accounts to compare."
+    worst = table.loc[table["spearman"].idxmin()]
+    changes = int(table["status_changes"].max())
+    return (
+        f"Moving any single weight by 20 % keeps the ranking of the accounts nearly the same "
+        f"(lowest rank correlation {worst['spearman']:.3f}, when the weight of "
+        f"{worst['component']} moves); at most {changes} account(s) change their traffic light "
+        f"and no account moves more than {int(table['max_rank_shift'].max())} ranks."
+        if worst["spearman"] >= 0.9
+        else f"The ranking depends on the weights: moving the weight of {worst['component']} by "
+        f"20 % lowers the rank correlation to {worst['spearman']:.2f} and changes the traffic "
+        f"light of up to {changes} account(s)."
+    )
+
+
+def change_explained(now: pd.Series, before: pd.Series) -> pd.DataFrame:
+    """The change of one account's score between two reporting dates, component by component.
+
+    Returns
+    -------
+    pd.DataFrame
+        Indexed by KPI: ``before`` and ``now`` (contributions in points) and ``change``; the
+        changes add up to the change of the health score (components without data count 0).
+    """
+    rows = {}
+    for k in HEALTH_KPIS:
+        b = before.get(f"contribution_{k}")
+        n = now.get(f"contribution_{k}")
+        b = 0.0 if pd.isna(b) else float(b)
+        n = 0.0 if pd.isna(n) else float(n)
+        rows[k] = {"before": b, "now": n, "change": n - b}
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis("component")

@@ -22,6 +22,9 @@ __all__ = [
     "health_findings",
     "header_html",
     "tiles_html",
+    "breakdown_html",
+    "top_findings",
+    "change_html",
 ]
 
 KPI_LABELS = {
@@ -317,3 +320,34 @@ def top_findings(ctx, n: int = 3) -> list[str]:
             seen.add(text)
             out.append(text)
     return out[:n]
+
+
+def change_html(
+    now: pd.Series, before: pd.Series, before_date: pd.Timestamp, language: str = "en"
+) -> fmt.Html:
+    """The health score's change since the previous reporting date, component by component."""
+    from kamlib.health import change_explained
+
+    if fmt.is_missing(now.get("health_score")) or fmt.is_missing(before.get("health_score")):
+        return fmt.paragraph(
+            "No health score to compare with the previous reporting date.", "missing"
+        )
+    table = change_explained(now, before)
+    table.index = [KPI_LABELS.get(k, k) for k in table.index]
+    moved = table.loc[table["change"].abs() >= 0.05]
+    text = (
+        f"Since {fmt.date(before_date, language)} the health score moved from "
+        f"{before['health_score']:.0f} ({before['health_status']}) to "
+        f"{now['health_score']:.0f} ({now['health_status']})."
+    )
+    if moved.empty:
+        return fmt.paragraph(text + " No component changed.")
+    return fmt.Html(
+        fmt.paragraph(text)
+        + fmt.table_html(
+            moved.rename_axis("component").reset_index(),
+            {"before": "num1", "now": "num1", "change": "num1"},
+            caption="Points per component, before and now",
+            language=language,
+        )
+    )

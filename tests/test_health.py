@@ -78,3 +78,26 @@ def test_per_account_parameters():
 def test_missing_kpi_column_is_refused():
     with pytest.raises(ValueError, match="health KPI columns"):
         health.score(pd.DataFrame(index=["A1"]), Params())
+
+
+def test_weight_sensitivity_on_a_clear_ranking():
+    kpis = pd.concat([
+        _kpis(revenue_growth=0.05, nps=30.0).rename(index={"A1": "good"}),
+        _kpis(revenue_growth=-0.10, nps=-10.0).rename(index={"A1": "bad"}),
+        _kpis(revenue_growth=-0.025, nps=10.0).rename(index={"A1": "mid"}),
+    ])
+    params = dict.fromkeys(kpis.index, Params())
+    table = health.weight_sensitivity(kpis, params)
+    # 7 components x 2 factors; scores 100, 0, 50 keep their order whatever the weights
+    assert len(table) == 14 and (table["spearman"] == 1).all() and (table["max_rank_shift"] == 0).all()
+    assert "nearly the same" in health.sensitivity_sentence(table)
+
+
+def test_change_explained_adds_up():
+    before = health.score(_kpis(revenue_growth=0.05, nps=10.0), Params()).iloc[0]
+    now = health.score(_kpis(revenue_growth=-0.025, nps=10.0), Params()).iloc[0]
+    table = health.change_explained(now, before)
+    # growth: 100 -> 50 at weight 0.625: 62.5 -> 31.25 points; nps unchanged at 18.75
+    assert table.loc["revenue_growth", "change"] == pytest.approx(-31.25)
+    assert table.loc["nps", "change"] == pytest.approx(0.0)
+    assert table["change"].sum() == pytest.approx(now["health_score"] - before["health_score"])
