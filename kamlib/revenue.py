@@ -25,6 +25,7 @@ __all__ = [
     "RevenueAnalysis",
     "analyse",
     "summary_lines",
+    "price_volume_mix",
 ]
 
 
@@ -324,3 +325,65 @@ def summary_lines(
             "below 1 is better)."
         )
     return lines
+
+
+def price_volume_mix(sales: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame | None:
+    """Decompose the change of revenue between the previous and the last 12 months.
+
+    For products sold in both windows with positive quantities (prices ``P = revenue / quantity``
+    per product, quantities ``Q``, ``s`` = a product's share of the total quantity):
+
+    * volume = ``(Q1 - Q0) * R0 / Q0`` (the change of total quantity at the old average price);
+    * mix = ``Q1 * sum_i (s1_i - s0_i) * P0_i`` (the shift between products at old prices);
+    * price = ``sum_i (P1_i - P0_i) * Q1_i``;
+    * new products = revenue of products sold only in the last window, lost products = minus
+      the revenue of those sold only in the previous one; rows without product or quantity are
+      "other".
+
+    The effects add up exactly to the change of revenue. None without ``product`` and
+    ``quantity`` columns.
+
+    Returns
+    -------
+    pd.DataFrame
+        Indexed by effect (``volume``, ``mix``, ``price``, ``new products``, ``lost products``,
+        ``other``, ``total``), one column ``amount``.
+    """
+    from kamlib.periods import previous_window, window
+
+    if "product" not in sales or "quantity" not in sales:
+        return None
+    now_w, prev_w = window(as_of), previous_window(as_of)
+    usable = sales["product"].notna() & sales["quantity"].notna()
+
+    def per_product(w):
+        part = sales.loc[w.contains(sales["date"]) & usable]
+        return part.groupby("product")[["net_revenue", "quantity"]].sum()
+
+    now, prev = per_product(now_w), per_product(prev_w)
+    both = now.index.intersection(prev.index)
+    both = [p for p in both if now.at[p, "quantity"] > 0 and prev.at[p, "quantity"] > 0]
+    r1, r0 = now.loc[both, "net_revenue"], prev.loc[both, "net_revenue"]
+    q1, q0 = now.loc[both, "quantity"], prev.loc[both, "quantity"]
+    p1, p0 = r1 / q1, r0 / q0
+    q1t, q0t = q1.sum(), q0.sum()
+    volume = (q1t - q0t) * (r0.sum() / q0t) if q0t > 0 else 0.0
+    mix = q1t * ((q1 / q1t - q0 / q0t) * p0).sum() if q1t > 0 and q0t > 0 else 0.0
+    price = ((p1 - p0) * q1).sum()
+    new = now.loc[now.index.difference(both), "net_revenue"].sum()
+    lost = -prev.loc[prev.index.difference(both), "net_revenue"].sum()
+    total = (
+        sales.loc[now_w.contains(sales["date"]), "net_revenue"].sum()
+        - sales.loc[prev_w.contains(sales["date"]), "net_revenue"].sum()
+    )
+    other = total - (volume + mix + price + new + lost)
+    effects = {
+        "volume": volume,
+        "mix": mix,
+        "price": price,
+        "new products": new,
+        "lost products": lost,
+        "other": other,
+        "total": total,
+    }
+    return pd.DataFrame({"amount": pd.Series(effects, dtype=float)}).rename_axis("effect")

@@ -38,8 +38,9 @@ def test_contacts_by_month_channels_and_initiative():
 
 
 def test_role_coverage_and_never_contacted():
-    roles = comm.role_coverage(_interactions(), ["decision maker", "purchasing", "user", "finance"],
-                               AS_OF)
+    roles = comm.role_coverage(
+        _interactions(), ["decision maker", "purchasing", "user", "finance"], AS_OF
+    )
     assert roles.loc["decision maker", "days_since"] == 15
     assert roles.loc["user", "days_since"] == 365 and bool(roles.loc["user", "gap"])
     assert math.isnan(roles.loc["finance", "days_since"]) and bool(roles.loc["finance", "gap"])

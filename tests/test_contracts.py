@@ -80,7 +80,14 @@ def _invoices():
             ("i2", "A", "2025-05-01", "2025-05-31", NAN, 200.0),  # 30 days past due
             ("i3", "A", "2025-01-15", "2025-02-14", NAN, 50.0),  # 136 days past due
             ("i4", "A", "2025-06-15", "2025-07-15", NAN, 400.0),  # not yet due
-            ("i5", "A", "2025-05-15", "2025-06-14", "2025-07-01", 80.0),  # paid after as_of: open, 16
+            (
+                "i5",
+                "A",
+                "2025-05-15",
+                "2025-06-14",
+                "2025-07-01",
+                80.0,
+            ),  # paid after as_of: open, 16
         ],
         "invoice_id account_id d:invoice_date d:due_date d:paid_date amount",
     )

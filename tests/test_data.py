@@ -9,19 +9,23 @@ import pytest
 from kamlib.data import load_dataset
 from kamlib.errors import DataError
 
-ACCOUNTS = pd.DataFrame({
-    "account_id": ["001", "A.2", "b_3"],
-    "name": ['Müller & Söhne <GmbH> "Nord"', "Beta", "Gamma"],
-    "segment": ["Retail", None, "Pharma"],
-    "key_account": ["true", "false", None],
-    "notes": ["extra column", "ignored", "too"],
-})
-SALES = pd.DataFrame({
-    "date": ["2025-01-15", "2025-02-15", "2025-03-15"],
-    "account_id": ["001", "A.2", "b_3"],
-    "net_revenue": ["100.5", "-20", "3e2"],
-    "quantity": ["1", "", "2"],
-})
+ACCOUNTS = pd.DataFrame(
+    {
+        "account_id": ["001", "A.2", "b_3"],
+        "name": ['Müller & Söhne <GmbH> "Nord"', "Beta", "Gamma"],
+        "segment": ["Retail", None, "Pharma"],
+        "key_account": ["true", "false", None],
+        "notes": ["extra column", "ignored", "too"],
+    }
+)
+SALES = pd.DataFrame(
+    {
+        "date": ["2025-01-15", "2025-02-15", "2025-03-15"],
+        "account_id": ["001", "A.2", "b_3"],
+        "net_revenue": ["100.5", "-20", "3e2"],
+        "quantity": ["1", "", "2"],
+    }
+)
 
 
 def _write(folder, tables: dict[str, pd.DataFrame], fmt: str = "csv"):
@@ -54,9 +58,11 @@ def test_csv_folder(tmp_path):
 
 
 def test_parquet_folder_with_native_types(tmp_path):
-    sales = SALES.assign(date=pd.to_datetime(SALES["date"]),
-                         net_revenue=pd.to_numeric(SALES["net_revenue"]),
-                         quantity=pd.to_numeric(SALES["quantity"]))
+    sales = SALES.assign(
+        date=pd.to_datetime(SALES["date"]),
+        net_revenue=pd.to_numeric(SALES["net_revenue"]),
+        quantity=pd.to_numeric(SALES["quantity"]),
+    )
     accounts = ACCOUNTS.assign(key_account=[True, False, None])
     _check(load_dataset(_write(tmp_path / "p", {"accounts": accounts, "sales": sales}, "parquet")))
 
@@ -65,9 +71,11 @@ def test_duckdb_file(tmp_path):
     path = tmp_path / "company.duckdb"
     con = duckdb.connect(str(path))
     con.execute("create table accounts as select * from ACCOUNTS")
-    con.execute("create table sales as select cast(date as date) as date, account_id, "
-                "cast(net_revenue as double) as net_revenue, "
-                "try_cast(quantity as double) as quantity from SALES")
+    con.execute(
+        "create table sales as select cast(date as date) as date, account_id, "
+        "cast(net_revenue as double) as net_revenue, "
+        "try_cast(quantity as double) as quantity from SALES"
+    )
     con.close()
     _check(load_dataset(path))
 
@@ -83,12 +91,26 @@ def _problems(tmp_path, accounts=ACCOUNTS, sales=SALES, **others) -> str:
 @pytest.mark.parametrize(
     ("change", "expected"),
     [
-        (lambda s: s.drop(columns="net_revenue"), ["sales, column 'net_revenue'", "required column is missing"]),
-        (lambda s: s.assign(date=["2025-01-15", "15.02.2025", "2025-02-30"]),
-         ["sales, column 'date'", "2 value(s) are not dates", "rows 2, 3", "'15.02.2025'"]),
-        (lambda s: s.assign(net_revenue=["1", "lots", "3"]), ["column 'net_revenue'", "row 2", "'lots'"]),
-        (lambda s: s.assign(account_id=["001", "ZZZ", "b_3"]), ["refer to accounts that do not exist", "row 2", "'ZZZ'"]),
-        (lambda s: s.assign(account_id=["001", None, "b_3"]), ["column 'account_id'", "required value(s) are missing", "row 2"]),
+        (
+            lambda s: s.drop(columns="net_revenue"),
+            ["sales, column 'net_revenue'", "required column is missing"],
+        ),
+        (
+            lambda s: s.assign(date=["2025-01-15", "15.02.2025", "2025-02-30"]),
+            ["sales, column 'date'", "2 value(s) are not dates", "rows 2, 3", "'15.02.2025'"],
+        ),
+        (
+            lambda s: s.assign(net_revenue=["1", "lots", "3"]),
+            ["column 'net_revenue'", "row 2", "'lots'"],
+        ),
+        (
+            lambda s: s.assign(account_id=["001", "ZZZ", "b_3"]),
+            ["refer to accounts that do not exist", "row 2", "'ZZZ'"],
+        ),
+        (
+            lambda s: s.assign(account_id=["001", None, "b_3"]),
+            ["column 'account_id'", "required value(s) are missing", "row 2"],
+        ),
     ],
 )
 def test_bad_sales(tmp_path, change, expected):
@@ -106,17 +128,37 @@ def test_duplicate_key_and_account_id_that_is_a_path(tmp_path):
 
 
 def test_score_out_of_range_bad_enum_and_backward_interval(tmp_path):
-    surveys = pd.DataFrame({"response_id": ["r1", "r2", "r3"], "account_id": ["001"] * 3,
-                            "date": ["2025-01-01"] * 3, "nps": ["11", "5", "7.5"],
-                            "csat": ["0", "3", "5"], "rating_delivery": ["6", "", "2"]})
-    complaints = pd.DataFrame({"complaint_id": ["k1", "k2"], "account_id": ["001", "A.2"],
-                               "opened_date": ["2025-02-01", "2025-02-01"],
-                               "closed_date": ["2025-01-01", ""], "severity": ["urgent", "High"]})
+    surveys = pd.DataFrame(
+        {
+            "response_id": ["r1", "r2", "r3"],
+            "account_id": ["001"] * 3,
+            "date": ["2025-01-01"] * 3,
+            "nps": ["11", "5", "7.5"],
+            "csat": ["0", "3", "5"],
+            "rating_delivery": ["6", "", "2"],
+        }
+    )
+    complaints = pd.DataFrame(
+        {
+            "complaint_id": ["k1", "k2"],
+            "account_id": ["001", "A.2"],
+            "opened_date": ["2025-02-01", "2025-02-01"],
+            "closed_date": ["2025-01-01", ""],
+            "severity": ["urgent", "High"],
+        }
+    )
     message = _problems(tmp_path, surveys=surveys, complaints=complaints)
-    for part in ["surveys, column 'nps'", "between 0 and 10 (row 1: '11')",
-                 "not whole numbers (row 3: '7.5')", "surveys, column 'csat'",
-                 "surveys, column 'rating_delivery'", "complaints, column 'closed_date'",
-                 "lie before opened_date", "complaints, column 'severity'", "'urgent'"]:
+    for part in [
+        "surveys, column 'nps'",
+        "between 0 and 10 (row 1: '11')",
+        "not whole numbers (row 3: '7.5')",
+        "surveys, column 'csat'",
+        "surveys, column 'rating_delivery'",
+        "complaints, column 'closed_date'",
+        "lie before opened_date",
+        "complaints, column 'severity'",
+        "'urgent'",
+    ]:
         assert part in message, (part, message)
     assert "'High'" not in message  # case-insensitive: high is allowed
 
@@ -147,8 +189,9 @@ def test_unreadable_inputs(tmp_path):
 
 def test_every_problem_at_once(tmp_path):
     sales = SALES.assign(date=["x", "2025-01-01", "y"], account_id=["001", "nope", "b_3"])
-    surveys = pd.DataFrame({"response_id": ["r1"], "account_id": ["001"], "date": ["2025-01-01"],
-                            "csat": ["9"]})
+    surveys = pd.DataFrame(
+        {"response_id": ["r1"], "account_id": ["001"], "date": ["2025-01-01"], "csat": ["9"]}
+    )
     message = _problems(tmp_path, sales=sales, surveys=surveys)
     assert message.count("\n  - ") == 3
     assert "rows 1, 3" in message and "'nope'" in message and "csat" in message

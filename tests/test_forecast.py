@@ -10,7 +10,9 @@ from kamlib.forecast import forecast, forecast_totals, is_simple
 
 
 def _months(values, start="2021-01-01") -> pd.Series:
-    return pd.Series(values, index=pd.date_range(start, periods=len(values), freq="MS"), dtype=float)
+    return pd.Series(
+        values, index=pd.date_range(start, periods=len(values), freq="MS"), dtype=float
+    )
 
 
 RNG = np.random.default_rng(3)
@@ -22,8 +24,9 @@ CASES = {
     "level shift": _months(np.r_[np.full(24, 100.0), np.full(24, 300.0)] + RNG.normal(0, 5, 48)),
     "outlier": _months(np.r_[RNG.normal(100, 5, 40), [5000.0], RNG.normal(100, 5, 7)]),
     "seasonal": _months(100 + 30 * np.sin(np.arange(60) * 2 * np.pi / 12) + RNG.normal(0, 3, 60)),
-    "period index": pd.Series(np.arange(30.0) + 1,
-                              index=pd.period_range("2022-01", periods=30, freq="M")),
+    "period index": pd.Series(
+        np.arange(30.0) + 1, index=pd.period_range("2022-01", periods=30, freq="M")
+    ),
 }
 
 
@@ -58,8 +61,13 @@ def test_empty_history_and_argument_checks():
 
 
 def test_totals_equal_the_per_series_forecast():
-    wide = pd.DataFrame({"short": CASES["three months"].reindex(CASES["seasonal"].index),
-                         "seasonal": CASES["seasonal"], "zeros": 0.0})
+    wide = pd.DataFrame(
+        {
+            "short": CASES["three months"].reindex(CASES["seasonal"].index),
+            "seasonal": CASES["seasonal"],
+            "zeros": 0.0,
+        }
+    )
     # "short" starts late in this frame: give it its own 3 months at the end
     wide["short"] = np.r_[np.full(57, np.nan), [10.0, 12.0, 11.0]]
     totals = forecast_totals(wide, 12)

@@ -81,15 +81,19 @@ def test_missing_kpi_column_is_refused():
 
 
 def test_weight_sensitivity_on_a_clear_ranking():
-    kpis = pd.concat([
-        _kpis(revenue_growth=0.05, nps=30.0).rename(index={"A1": "good"}),
-        _kpis(revenue_growth=-0.10, nps=-10.0).rename(index={"A1": "bad"}),
-        _kpis(revenue_growth=-0.025, nps=10.0).rename(index={"A1": "mid"}),
-    ])
+    kpis = pd.concat(
+        [
+            _kpis(revenue_growth=0.05, nps=30.0).rename(index={"A1": "good"}),
+            _kpis(revenue_growth=-0.10, nps=-10.0).rename(index={"A1": "bad"}),
+            _kpis(revenue_growth=-0.025, nps=10.0).rename(index={"A1": "mid"}),
+        ]
+    )
     params = dict.fromkeys(kpis.index, Params())
     table = health.weight_sensitivity(kpis, params)
     # 7 components x 2 factors; scores 100, 0, 50 keep their order whatever the weights
-    assert len(table) == 14 and (table["spearman"] == 1).all() and (table["max_rank_shift"] == 0).all()
+    assert (
+        len(table) == 14 and (table["spearman"] == 1).all() and (table["max_rank_shift"] == 0).all()
+    )
     assert "nearly the same" in health.sensitivity_sentence(table)
 
 

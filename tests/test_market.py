@@ -12,10 +12,13 @@ AS_OF = pd.Timestamp("2025-12-31")
 
 
 def test_relative_growth_in_percentage_points():
-    sales = frame([("2024-06-01", "A", 100.0), ("2025-06-01", "A", 105.0), ("2023-06-01", "A", 80.0)],
-                  "d:date account_id net_revenue")
-    volume = frame([("2023-06-01", 1000.0), ("2024-06-01", 1000.0), ("2025-06-01", 1150.0)],
-                   "d:date value")
+    sales = frame(
+        [("2024-06-01", "A", 100.0), ("2025-06-01", "A", 105.0), ("2023-06-01", "A", 80.0)],
+        "d:date account_id net_revenue",
+    )
+    volume = frame(
+        [("2023-06-01", 1000.0), ("2024-06-01", 1000.0), ("2025-06-01", 1150.0)], "d:date value"
+    )
     table = market.relative_growth(sales, volume, AS_OF)
     # last 12 months: account +5 %, market +15 % -> -10 pp; previous: +25 % against 0 %
     assert table.loc["last 12 months", "account_growth"] == pytest.approx(0.05)
@@ -25,10 +28,12 @@ def test_relative_growth_in_percentage_points():
 
 
 def test_share_of_wallet_marks_the_partial_year():
-    sales = frame([("2024-03-01", "A", 300.0), ("2025-02-01", "A", 100.0)],
-                  "d:date account_id net_revenue")
-    potential = frame([("A", 2024, 1000.0), ("A", 2025, 800.0), ("A", 2026, 900.0)],
-                      "account_id year wallet")
+    sales = frame(
+        [("2024-03-01", "A", 300.0), ("2025-02-01", "A", 100.0)], "d:date account_id net_revenue"
+    )
+    potential = frame(
+        [("A", 2024, 1000.0), ("A", 2025, 800.0), ("A", 2026, 900.0)], "account_id year wallet"
+    )
     wallet = market.share_of_wallet(sales, potential, pd.Timestamp("2025-06-30"))
     assert list(wallet.index) == [2024, 2025]
     assert wallet.loc[2024, "share"] == pytest.approx(0.3)
@@ -38,8 +43,12 @@ def test_share_of_wallet_marks_the_partial_year():
 def test_whitespace_counts_peers_without_naming_them():
     own = frame([("2025-05-01", "A", 1.0, "P")], "d:date account_id net_revenue product")
     peers = frame(
-        [("2025-05-01", "B", 1.0, "P"), ("2025-05-01", "B", 1.0, "Q"),
-         ("2025-05-01", "C", 1.0, "Q"), ("2025-05-01", "D", 1.0, "R")],
+        [
+            ("2025-05-01", "B", 1.0, "P"),
+            ("2025-05-01", "B", 1.0, "Q"),
+            ("2025-05-01", "C", 1.0, "Q"),
+            ("2025-05-01", "D", 1.0, "R"),
+        ],
         "d:date account_id net_revenue product",
     )
     gap = market.whitespace(own, peers, AS_OF)

@@ -26,28 +26,45 @@ def test_pareto_and_concentration():
 
 
 def test_concentration_history_windows():
-    sales = frame([("2025-06-01", "a", 90.0), ("2025-06-01", "b", 10.0),
-                   ("2024-06-01", "a", 50.0), ("2024-06-01", "b", 50.0)],
-                  "d:date account_id net_revenue")
-    hist = portfolio.concentration_history(sales, pd.Index(["a", "b"]), pd.Timestamp("2025-12-31"), 2)
+    sales = frame(
+        [
+            ("2025-06-01", "a", 90.0),
+            ("2025-06-01", "b", 10.0),
+            ("2024-06-01", "a", 50.0),
+            ("2024-06-01", "b", 50.0),
+        ],
+        "d:date account_id net_revenue",
+    )
+    hist = portfolio.concentration_history(
+        sales, pd.Index(["a", "b"]), pd.Timestamp("2025-12-31"), 2
+    )
     assert list(hist.index) == [pd.Timestamp("2024-12-31"), pd.Timestamp("2025-12-31")]
     assert hist["top1_share"].tolist() == [0.5, 0.9]
     assert hist["hhi"].tolist() == pytest.approx([5000, 8200])
 
 
 def _kpis():
-    return pd.DataFrame({
-        "revenue_12m": [700.0, 200.0, 80.0, 20.0],
-        "revenue_prev_12m": [700.0, 100.0, 100.0, 20.0],
-        "revenue_growth": [0.0, 1.0, -0.2, 0.0],
-        "revenue_share": [0.7, 0.2, 0.08, 0.02],
-        "abc_class": ["A", "B", "C", "C"],
-    }, index=pd.Index(["k1", "n1", "n2", "k2"], name="account_id"))
+    return pd.DataFrame(
+        {
+            "revenue_12m": [700.0, 200.0, 80.0, 20.0],
+            "revenue_prev_12m": [700.0, 100.0, 100.0, 20.0],
+            "revenue_growth": [0.0, 1.0, -0.2, 0.0],
+            "revenue_share": [0.7, 0.2, 0.08, 0.02],
+            "abc_class": ["A", "B", "C", "C"],
+        },
+        index=pd.Index(["k1", "n1", "n2", "k2"], name="account_id"),
+    )
 
 
 def _accounts():
-    return pd.DataFrame({"account_id": ["k1", "n1", "n2", "k2"], "name": ["K1", "N1", "N2", "K2"],
-                         "key_account": [True, False, False, True], "parent_id": [None, "k1", None, None]})
+    return pd.DataFrame(
+        {
+            "account_id": ["k1", "n1", "n2", "k2"],
+            "name": ["K1", "N1", "N2", "K2"],
+            "key_account": [True, False, False, True],
+            "parent_id": [None, "k1", None, None],
+        }
+    )
 
 
 def test_alerts_name_the_dependency_and_its_revenue():

@@ -25,9 +25,13 @@ def cdnow(request):
     if not path.is_file():
         pytest.skip(f"CDNOW purchase log not found at {path}")
     raw = pd.read_csv(path, sep=r"\s+")
-    sales = pd.DataFrame({"date": pd.to_datetime(raw["date"].astype(str), format="%Y%m%d"),
-                          "account_id": raw["customer_id"].astype(str),
-                          "net_revenue": raw["dollar_value"].astype(float)})
+    sales = pd.DataFrame(
+        {
+            "date": pd.to_datetime(raw["date"].astype(str), format="%Y%m%d"),
+            "account_id": raw["customer_id"].astype(str),
+            "net_revenue": raw["dollar_value"].astype(float),
+        }
+    )
     ids = sales["account_id"].unique()
     accounts = pd.DataFrame({"account_id": ids, "name": [f"Customer {i}" for i in ids]})
     return sales, accounts
@@ -52,8 +56,11 @@ def test_kpis_match_the_contract_on_cdnow(cdnow):
     # shares over accounts with positive revenue; ABC by the share of the accounts before
     positive = rev[rev > 0]
     share = positive / positive.sum()
-    np.testing.assert_allclose(table["revenue_share"].dropna(), share.reindex(
-        table["revenue_share"].dropna().index), rtol=1e-12)
+    np.testing.assert_allclose(
+        table["revenue_share"].dropna(),
+        share.reindex(table["revenue_share"].dropna().index),
+        rtol=1e-12,
+    )
     order = sorted(positive.index, key=lambda a: (-positive[a], a))
     before, expected = 0.0, {}
     for a in order:

@@ -131,8 +131,9 @@ def test_report_html_escapes_and_hides_code(tmp_path, dataset, notebooks):
     out, params = tmp_path / "out", tmp_path / "params"
     params.mkdir()
     (params / "KA-001.yaml").write_text("recipients: [kam@example.com]\n")
-    report.run(dataset, out, params_dir=params, notebooks_dir=notebooks,
-               account_ids=["KA-001", "KA-003"])
+    report.run(
+        dataset, out, params_dir=params, notebooks_dir=notebooks, account_ids=["KA-001", "KA-003"]
+    )
     summary = json.loads((out / "summary.json").read_text())
     assert summary["accounts"]["KA-001"]["recipients"] == ["kam@example.com"]
     assert summary["accounts"]["KA-003"]["recipients"] == []

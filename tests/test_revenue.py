@@ -14,13 +14,20 @@ from tests.conftest import frame
 
 
 def _months(values, start="2022-01-01") -> pd.Series:
-    return pd.Series(values, index=pd.date_range(start, periods=len(values), freq="MS"), dtype=float)
+    return pd.Series(
+        values, index=pd.date_range(start, periods=len(values), freq="MS"), dtype=float
+    )
 
 
 def test_monthly_revenue_uses_complete_months_only():
     sales = frame(
-        [("2025-01-15", "A", 10.0), ("2025-01-20", "A", 5.0), ("2025-03-02", "A", 7.0),
-         ("2025-03-10", "B", 1.0), ("2025-04-15", "A", 99.0)],
+        [
+            ("2025-01-15", "A", 10.0),
+            ("2025-01-20", "A", 5.0),
+            ("2025-03-02", "A", 7.0),
+            ("2025-03-10", "B", 1.0),
+            ("2025-04-15", "A", 99.0),
+        ],
         "d:date account_id net_revenue",
     )
     # as_of 2025-04-20 is not a month end: April is partial and left out
@@ -57,8 +64,13 @@ def test_moving_annual_total_and_unusual_months():
 
 
 def test_target_probability():
-    fc = pd.DataFrame({"mean": [100.0] * 12, "lower_95": [100 - 1.959964 * 10] * 12,
-                       "upper_95": [100 + 1.959964 * 10] * 12})
+    fc = pd.DataFrame(
+        {
+            "mean": [100.0] * 12,
+            "lower_95": [100 - 1.959964 * 10] * 12,
+            "upper_95": [100 + 1.959964 * 10] * 12,
+        }
+    )
     # sum 1200, sd of the sum 12 * 10 = 120 (fully correlated): P(sum >= 1200) = 0.5,
     # P(sum >= 1320) = 1 - Phi(1) = 0.1587
     assert revenue.target_probability(fc, 1200) == pytest.approx(0.5, abs=1e-6)
@@ -79,3 +91,35 @@ def test_forecast_feeds_the_kpi_total():
     y = _months(np.arange(36) + 100.0)
     fc = forecast(y, 12)
     assert len(fc) == 12 and fc.index[0] == pd.Timestamp("2025-01-01")
+
+
+def test_price_volume_mix_by_hand():
+    # previous window: A 10 units at 10 = 100, B 10 at 20 = 200, C 50 (lost)
+    # last window:     A 20 units at 11 = 220, B 10 at 20 = 200, D 30 (new), one row without product 5
+    sales = frame(
+        [
+            ("2024-03-01", "X", 100.0, "A", 10.0),
+            ("2024-03-01", "X", 200.0, "B", 10.0),
+            ("2024-03-01", "X", 50.0, "C", 5.0),
+            ("2025-03-01", "X", 220.0, "A", 20.0),
+            ("2025-03-01", "X", 200.0, "B", 10.0),
+            ("2025-03-01", "X", 30.0, "D", 1.0),
+            ("2025-03-01", "X", 5.0, None, None),
+        ],
+        "d:date account_id net_revenue product quantity",
+    )
+    pvm = revenue.price_volume_mix(sales, pd.Timestamp("2025-06-30"))["amount"]
+    # continuing A, B: Q0 = 20, Q1 = 30, R0 = 300 -> volume = 10 * 300 / 20 = 150
+    assert pvm["volume"] == pytest.approx(150.0)
+    # mix = 30 * ((20/30 - 10/20) * 10 + (10/30 - 10/20) * 20) = 30 * (1.6667 - 3.3333) = -50
+    assert pvm["mix"] == pytest.approx(-50.0)
+    # price = (11 - 10) * 20 + (20 - 20) * 10 = 20
+    assert pvm["price"] == pytest.approx(20.0)
+    assert pvm["new products"] == 30.0 and pvm["lost products"] == -50.0
+    assert pvm["other"] == pytest.approx(5.0)
+    # total 455 - 350 = 105 = 150 - 50 + 20 + 30 - 50 + 5
+    assert pvm["total"] == pytest.approx(105.0)
+    assert pvm.drop("total").sum() == pytest.approx(pvm["total"])
+    assert (
+        revenue.price_volume_mix(sales.drop(columns="quantity"), pd.Timestamp("2025-06-30")) is None
+    )

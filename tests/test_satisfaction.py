@@ -23,7 +23,13 @@ def test_nps_adjusted_wald_by_hand():
     # var = (p' + d' - nps'^2) / n' = (8.5/13 - 9/169) / 13
     score = sat.nps([10, 9, 9, 10, 9, 7, 8, 7, 0, 6])
     centre, var = 3 / 13, (8.5 / 13 - 9 / 169) / 13
-    assert (score.score, score.n, score.promoters, score.passives, score.detractors) == (30, 10, 5, 3, 2)
+    assert (score.score, score.n, score.promoters, score.passives, score.detractors) == (
+        30,
+        10,
+        5,
+        3,
+        2,
+    )
     assert score.ci_low == pytest.approx(100 * (centre - Z * math.sqrt(var)))
     assert score.ci_high == pytest.approx(100 * (centre + Z * math.sqrt(var)))
     assert score.ci_low == pytest.approx(-19.0506, abs=1e-4)
@@ -37,7 +43,11 @@ def test_nps_edge_cases():
     c, v = 20 / 23, (21.5 / 23 - (20 / 23) ** 2) / 23
     assert allpro.score == 100 and allpro.ci_low == pytest.approx(100 * (c - Z * math.sqrt(v)))
     alldet = sat.nps([0] * 20)
-    assert alldet.score == -100 and alldet.ci_low >= -100 and alldet.ci_high == pytest.approx(-allpro.ci_low)
+    assert (
+        alldet.score == -100
+        and alldet.ci_low >= -100
+        and alldet.ci_high == pytest.approx(-allpro.ci_low)
+    )
     empty = sat.nps([])
     assert empty.empty and math.isnan(empty.score) and empty.describe() == "no answers"
     assert sat.nps([np.nan, 10]).n == 1
@@ -47,7 +57,11 @@ def test_csat_and_top2box():
     # mean 4, s = sqrt(((1 + 0 + 1 + 0)/3)) for 3, 4, 5, 4 -> s^2 = 2/3
     c = sat.csat([3, 4, 5, 4])
     half = 3.182446305284263 * math.sqrt(2 / 3) / 2  # t(0.975, 3) * s / sqrt(4)
-    assert c.score == 4 and c.ci_low == pytest.approx(4 - half) and c.ci_high == pytest.approx(4 + half)
+    assert (
+        c.score == 4
+        and c.ci_low == pytest.approx(4 - half)
+        and c.ci_high == pytest.approx(4 + half)
+    )
     assert sat.csat([]).empty and sat.csat([2]).ci_low == 2
     t2b = sat.top2box([5, 4, 3, 2])  # 2 of 4 in the top two boxes
     assert t2b.score == 50
@@ -119,8 +133,9 @@ def test_relative_weights_follow_johnson_step_by_step(swiss):
 
 
 def test_key_drivers_missing_ratings_and_errors():
-    df = pd.DataFrame({"y": [1, 2, 3, 4, 5, 6, np.nan], "a": [1, 2, 2, 4, 5, 7, 1],
-                       "b": [2, 1, 4, 3, 6, 5, 1]})
+    df = pd.DataFrame(
+        {"y": [1, 2, 3, 4, 5, 6, np.nan], "a": [1, 2, 2, 4, 5, 7, 1], "b": [2, 1, 4, 3, 6, 5, 1]}
+    )
     out = sat.key_drivers(df, "y", ["a", "b"])
     assert out.attrs["n"] == 6  # the row with a missing target is left out
     with pytest.raises(ValueError, match="'method'"):
@@ -130,10 +145,14 @@ def test_key_drivers_missing_ratings_and_errors():
 
 
 def test_by_period_percentile_and_themes():
-    surveys = frame([("r1", "A", "2025-02-01", 10, 5.0, "decision maker"),
-                     ("r2", "A", "2025-03-01", 3, 2.0, "user"),
-                     ("r3", "A", "2025-08-01", 9, 4.0, "user")],
-                    "response_id account_id d:date nps csat respondent_role")
+    surveys = frame(
+        [
+            ("r1", "A", "2025-02-01", 10, 5.0, "decision maker"),
+            ("r2", "A", "2025-03-01", 3, 2.0, "user"),
+            ("r3", "A", "2025-08-01", 9, 4.0, "user"),
+        ],
+        "response_id account_id d:date nps csat respondent_role",
+    )
     periods = sat.by_period(surveys)
     assert list(periods.index) == ["2025 H1", "2025 H2"]
     assert periods.loc["2025 H1", "nps"] == 0 and periods.loc["2025 H2", "nps"] == 100
@@ -150,8 +169,14 @@ def test_by_period_percentile_and_themes():
 
 def test_window_nps_matches_the_kpi_definition():
     # the KPI counts survey rows in the window with nps present: here 9, 10, 4 -> 100 * (2 - 1) / 3
-    surveys = frame([("r1", "A", "2025-01-01", 9), ("r2", "A", "2025-02-01", 10),
-                     ("r3", "A", "2025-03-01", 4), ("r4", "A", "2024-01-01", 0)],
-                    "response_id account_id d:date nps")
+    surveys = frame(
+        [
+            ("r1", "A", "2025-01-01", 9),
+            ("r2", "A", "2025-02-01", 10),
+            ("r3", "A", "2025-03-01", 4),
+            ("r4", "A", "2024-01-01", 0),
+        ],
+        "response_id account_id d:date nps",
+    )
     w = window(pd.Timestamp("2025-06-30"))
     assert sat.nps(surveys.loc[w.contains(surveys["date"]), "nps"]).score == pytest.approx(100 / 3)
