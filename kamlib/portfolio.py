@@ -209,17 +209,22 @@ def candidates(
     else:
         pool["wallet_gap"], pool["gap_rank"] = np.nan, 0.0
     pool["score"] = pool["class_points"] + pool["growth_rank"] + pool["gap_rank"]
+    pool["account"] = accounts.set_index("account_id")["name"].reindex(pool.index)
     return pool.sort_values("score", ascending=False)[
-        ["revenue_12m", "revenue_growth", "abc_class", "wallet_gap", "score"]
+        ["account", "revenue_12m", "revenue_growth", "abc_class", "wallet_gap", "score"]
     ]
 
 
 def fallen_key_accounts(kpis: pd.DataFrame, accounts: pd.DataFrame) -> pd.DataFrame:
     """Key accounts in class C."""
-    key = accounts.set_index("account_id")["key_account"].reindex(kpis.index).fillna(False)
-    return kpis.loc[
+    acc = accounts.set_index("account_id")
+    key = acc["key_account"].reindex(kpis.index).fillna(False)
+    fallen = kpis.loc[
         key.astype(bool) & (kpis["abc_class"] == "C"),
         ["revenue_12m", "revenue_growth", "revenue_share"],
+    ]
+    return fallen.assign(account=acc["name"].reindex(fallen.index))[
+        ["account", "revenue_12m", "revenue_growth", "revenue_share"]
     ]
 
 
