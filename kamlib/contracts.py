@@ -33,6 +33,9 @@ __all__ = [
     "ContractAnalysis",
     "analyse",
     "AGEING_BUCKETS",
+    "overdue_trend",
+    "delivery_and_satisfaction",
+    "co_movement",
 ]
 
 AGEING_BUCKETS = ["current", "1-30", "31-60", "61-90", "over 90"]
@@ -294,6 +297,8 @@ class ContractAnalysis:
     ageing: pd.DataFrame
     dso: float
     dates: pd.DataFrame
+    overdue: pd.Series
+    delivery_satisfaction: pd.DataFrame
 
 
 def analyse(ctx) -> ContractAnalysis:
@@ -323,6 +328,8 @@ def analyse(ctx) -> ContractAnalysis:
             if contracts is not None
             else empty
         ),
+        overdue=overdue_trend(invoices, as_of) if invoices is not None else pd.Series(dtype=float),
+        delivery_satisfaction=delivery_and_satisfaction(deliveries, ctx.table("surveys"), as_of),
     )
 
 
@@ -416,3 +423,59 @@ def findings(ctx) -> list:
             )
         )
     return out
+
+
+def overdue_trend(invoices: pd.DataFrame, as_of: pd.Timestamp, months: int = 12) -> pd.Series:
+    """Overdue amount at each of the last ``months`` month ends up to ``as_of``.
+
+    At a date ``d``: invoices with ``due_date <= d`` and not paid by ``d`` (the KPI
+    ``overdue_amount`` evaluated at ``d``).
+    """
+    last = as_of if as_of == as_of + pd.offsets.MonthEnd(0) else as_of - pd.offsets.MonthEnd(1)
+    ends = pd.date_range(end=last, periods=months, freq="ME")
+    paid = (
+        invoices["paid_date"]
+        if "paid_date" in invoices
+        else pd.Series(pd.NaT, index=invoices.index)
+    )
+    values = {
+        d: float(
+            invoices.loc[(invoices["due_date"] <= d) & (paid.isna() | (paid > d)), "amount"].sum()
+        )
+        for d in ends
+    }
+    return pd.Series(values, name="overdue").rename_axis("month_end")
+
+
+def delivery_and_satisfaction(
+    deliveries: pd.DataFrame, surveys: pd.DataFrame | None, as_of: pd.Timestamp
+) -> pd.DataFrame:
+    """OTIF and the mean ``rating_delivery`` per half-year, side by side.
+
+    Half-years with both deliveries and delivery ratings only; empty without ratings.
+    """
+    if surveys is None or "rating_delivery" not in surveys or deliveries is None:
+        return pd.DataFrame(columns=["otif", "rating_delivery", "answers"])
+    d = delivery_flags(deliveries.loc[deliveries["promised_date"] <= as_of], as_of)
+    half = lambda s: s.dt.year.astype(str) + np.where(s.dt.month <= 6, " H1", " H2")  # noqa: E731
+    otif = d.groupby(half(d["promised_date"]))["otif"].mean()
+    rated = surveys.dropna(subset=["rating_delivery"])
+    rating = rated.groupby(half(rated["date"]))["rating_delivery"].agg(["mean", "size"])
+    out = pd.DataFrame({"otif": otif}).join(
+        rating.rename(columns={"mean": "rating_delivery", "size": "answers"}), how="inner"
+    )
+    return out.rename_axis("half_year")
+
+
+def co_movement(table: pd.DataFrame) -> str:
+    """Whether delivery ratings move with OTIF, in words (Spearman correlation, 4+ periods)."""
+    if len(table) < 4:
+        return "Too few half-years with both deliveries and delivery ratings to compare them."
+    rho = table["otif"].corr(table["rating_delivery"], method="spearman")
+    if np.isnan(rho):
+        return "OTIF or the delivery rating did not vary, so they cannot be compared."
+    strength = "closely" if abs(rho) >= 0.7 else ("somewhat" if abs(rho) >= 0.4 else "hardly")
+    return (
+        f"The delivery rating moves {strength} with OTIF over {len(table)} half-years "
+        f"(Spearman rank correlation {rho:.2f})."
+    )

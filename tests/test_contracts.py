@@ -134,3 +134,41 @@ def test_contract_dates_and_agreed_terms():
     assert contracts.agreed_payment_days(c.iloc[[0, 1]], AS_OF, 30) == 45
     assert contracts.agreed_otif(None, AS_OF, 0.95) == 0.95
     assert math.isclose(contracts.agreed_otif(c.iloc[[0]], AS_OF, 0.95), 0.9)
+
+
+def test_overdue_trend_by_hand():
+    trend = contracts.overdue_trend(_invoices(), AS_OF, months=3)
+    # month ends 2025-04-30, 05-31, 06-30
+    # 04-30: i3 due 02-14 unpaid -> 50
+    # 05-31: i3 50 + i1 (due 05-01, paid 05-11: paid) + i2 (due 05-31, unpaid) 200 -> 250
+    # 06-30: i3 50 + i2 200 + i5 (due 06-14, paid 07-01 after) 80 -> 330
+    assert trend.tolist() == [50.0, 250.0, 330.0]
+    assert list(trend.index) == list(pd.to_datetime(["2025-04-30", "2025-05-31", "2025-06-30"]))
+
+
+def test_delivery_rating_moves_with_otif():
+    deliveries = frame(
+        [
+            (f"o{i}", "A", f"{y}-{m:02d}-10", f"{y}-{m:02d}-{10 + late:02d}", 1.0, 1.0)
+            for i, (y, m, late) in enumerate(
+                [(2023, 2, 0), (2023, 8, 5), (2024, 2, 0), (2024, 8, 5), (2023, 3, 0), (2024, 3, 0)]
+            )
+        ],
+        "order_id account_id d:promised_date d:delivered_date quantity_ordered quantity_delivered",
+    )
+    surveys = frame(
+        [
+            ("r1", "A", "2023-03-01", 5.0),
+            ("r2", "A", "2023-09-01", 2.0),
+            ("r3", "A", "2024-03-01", 4.0),
+            ("r4", "A", "2024-09-01", 1.0),
+        ],
+        "response_id account_id d:date rating_delivery",
+    )
+    table = contracts.delivery_and_satisfaction(deliveries, surveys, AS_OF)
+    # H1s: all on time (OTIF 1), H2s: late (OTIF 0); ratings 5, 2, 4, 1
+    assert table["otif"].tolist() == [1.0, 0.0, 1.0, 0.0]
+    assert table["rating_delivery"].tolist() == [5.0, 2.0, 4.0, 1.0]
+    # ranks of otif (3.5, 1.5, 3.5, 1.5) against ratings (4, 2, 3, 1): rho = 0.894
+    assert "closely" in contracts.co_movement(table) and "0.89" in contracts.co_movement(table)
+    assert contracts.delivery_and_satisfaction(deliveries, None, AS_OF).empty

@@ -86,3 +86,29 @@ def test_group_rollup():
     groups = portfolio.group_rollup(_kpis(), _accounts())
     assert groups.loc["k1", "accounts"] == 2 and groups.loc["k1", "revenue_12m"] == 900
     assert groups.loc["k1", "revenue_growth"] == pytest.approx(900 / 800 - 1)
+
+
+def test_ranking_worst_first_with_reasons():
+    from kamlib import health
+
+    kpis = pd.DataFrame(
+        {
+            "revenue_growth": [0.05, -0.2],
+            "nps": [30.0, 10.0],
+            "csat": [float("nan")] * 2,
+            "otif_rate": [float("nan")] * 2,
+            "avg_days_late": [float("nan")] * 2,
+            "days_since_contact": [float("nan")] * 2,
+            "open_complaints": [float("nan")] * 2,
+            "abc_class": ["A", "B"],
+            "revenue_12m": [100.0, 50.0],
+        },
+        index=pd.Index(["k1", "k2"], name="account_id"),
+    )
+    kpis = kpis.join(health.score(kpis, Params()))
+    ranked = portfolio.ranking(kpis, _accounts().iloc[[0, 3]].assign(account_id=["k1", "k2"]))
+    # k2: growth 0 points (red), nps 50 (yellow) -> 0.375 * 50 = 18.75, red; k1 scores 100
+    assert ranked.index.tolist() == ["k2", "k1"]
+    assert ranked.loc["k2", "health_score"] == pytest.approx(18.75)
+    assert ranked.loc["k2", "reasons"] == "revenue growth (red), NPS (yellow)"
+    assert ranked.loc["k1", "reasons"] == "-"
