@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 import numpy as np
 import pandas as pd
 
-from kamlib import forecast, health, portfolio, revenue
+from kamlib import contracts, forecast, health, portfolio, revenue
 from kamlib.data import Dataset
 from kamlib.params import Params
 from kamlib.periods import Window, previous_window, window
@@ -149,19 +149,9 @@ def _otif(
 ) -> pd.Series:
     if deliveries is None:
         return _empty(ids)
-    d = deliveries.loc[win.contains(deliveries["promised_date"])]
-    delivered = _happened(d["delivered_date"], as_of) if "delivered_date" in d else None
-    on_time = (
-        (delivered.notna() & (delivered <= d["promised_date"]))
-        if delivered is not None
-        else pd.Series(False, index=d.index)
-    )
-    if {"quantity_ordered", "quantity_delivered"} <= set(d.columns):
-        qo, qd = d["quantity_ordered"], d["quantity_delivered"]
-        in_full = qo.isna() | qd.isna() | (qd >= qo)
-    else:
-        in_full = pd.Series(True, index=d.index)
-    return _mean((on_time & in_full).astype(float), d["account_id"], ids)
+    # the one definition of on time and in full, shared with the contract-terms section
+    d = contracts.delivery_flags(deliveries.loc[win.contains(deliveries["promised_date"])], as_of)
+    return _mean(d["otif"].astype(float), d["account_id"], ids)
 
 
 def _invoice_kpis(
