@@ -32,20 +32,45 @@ def synthetic(n_accounts: int, n_rows: int, seed: int = 1) -> dict[str, pd.DataF
     opened = days(n_small)
     return {
         "accounts": pd.DataFrame({"account_id": ids, "name": [f"Customer {i}" for i in ids]}),
-        "sales": pd.DataFrame({"date": days(n_rows), "account_id": pick(n_rows),
-                               "net_revenue": rng.gamma(2.0, 500.0, n_rows)}),
-        "surveys": pd.DataFrame({"response_id": [f"R{i}" for i in range(n_small)],
-                                 "account_id": pick(n_small), "date": days(n_small),
-                                 "nps": rng.integers(0, 11, n_small)}),
-        "invoices": pd.DataFrame({"invoice_id": [f"I{i}" for i in range(n_small)],
-                                  "account_id": pick(n_small), "invoice_date": opened,
-                                  "due_date": opened + np.timedelta64(30, "D"),
-                                  "paid_date": opened + rng.integers(10, 90, n_small).astype("timedelta64[D]"),
-                                  "amount": rng.gamma(2.0, 500.0, n_small)}),
-        "interactions": pd.DataFrame({"interaction_id": [f"X{i}" for i in range(n_small)],
-                                      "account_id": pick(n_small), "date": days(n_small)}),
-        "complaints": pd.DataFrame({"complaint_id": [f"K{i}" for i in range(n_small)],
-                                    "account_id": pick(n_small), "opened_date": opened}),
+        "sales": pd.DataFrame(
+            {
+                "date": days(n_rows),
+                "account_id": pick(n_rows),
+                "net_revenue": rng.gamma(2.0, 500.0, n_rows),
+            }
+        ),
+        "surveys": pd.DataFrame(
+            {
+                "response_id": [f"R{i}" for i in range(n_small)],
+                "account_id": pick(n_small),
+                "date": days(n_small),
+                "nps": rng.integers(0, 11, n_small),
+            }
+        ),
+        "invoices": pd.DataFrame(
+            {
+                "invoice_id": [f"I{i}" for i in range(n_small)],
+                "account_id": pick(n_small),
+                "invoice_date": opened,
+                "due_date": opened + np.timedelta64(30, "D"),
+                "paid_date": opened + rng.integers(10, 90, n_small).astype("timedelta64[D]"),
+                "amount": rng.gamma(2.0, 500.0, n_small),
+            }
+        ),
+        "interactions": pd.DataFrame(
+            {
+                "interaction_id": [f"X{i}" for i in range(n_small)],
+                "account_id": pick(n_small),
+                "date": days(n_small),
+            }
+        ),
+        "complaints": pd.DataFrame(
+            {
+                "complaint_id": [f"K{i}" for i in range(n_small)],
+                "account_id": pick(n_small),
+                "opened_date": opened,
+            }
+        ),
     }
 
 
@@ -56,11 +81,15 @@ def per_account_loop(dataset, as_of: pd.Timestamp, sample: list[str]) -> float:
     start = time.perf_counter()
     for account_id in sample:
         s = sales.loc[sales["account_id"] == account_id]
-        s.loc[(s["date"] > as_of - pd.DateOffset(months=12)) & (s["date"] <= as_of), "net_revenue"].sum()
+        s.loc[
+            (s["date"] > as_of - pd.DateOffset(months=12)) & (s["date"] <= as_of), "net_revenue"
+        ].sum()
         v = surveys.loc[surveys["account_id"] == account_id, "nps"]
         _ = ((v >= 9).mean() - (v <= 6).mean()) * 100 if len(v) else np.nan
         i = invoices.loc[invoices["account_id"] == account_id]
-        i.loc[(i["due_date"] <= as_of) & (i["paid_date"].isna() | (i["paid_date"] > as_of)), "amount"].sum()
+        i.loc[
+            (i["due_date"] <= as_of) & (i["paid_date"].isna() | (i["paid_date"] > as_of)), "amount"
+        ].sum()
     return (time.perf_counter() - start) / len(sample)
 
 
@@ -84,8 +113,10 @@ def main() -> None:
     print(f"  validate in-memory frames        {t_load:8.2f} s")
     print(f"  KPI pass without forecasts       {t_kpis:8.2f} s")
     print(f"  KPI pass with forecast_12m       {t_full:8.2f} s")
-    print(f"  per-account loop (3 of 12 KPIs)  {loop * args.accounts:8.2f} s extrapolated "
-          f"({loop * 1000:.2f} ms/account)")
+    print(
+        f"  per-account loop (3 of 12 KPIs)  {loop * args.accounts:8.2f} s extrapolated "
+        f"({loop * 1000:.2f} ms/account)"
+    )
     print(f"  ratio loop / vectorized pass     {loop * args.accounts / t_kpis:8.1f}x")
     cdnow = SHARED / "transactions" / "cdnow_master.txt"
     if not cdnow.is_file():
@@ -94,16 +125,22 @@ def main() -> None:
     raw = pd.read_csv(cdnow, sep=r"\s+")
     frames = {
         "accounts": pd.DataFrame({"account_id": raw["customer_id"].astype(str).unique()}),
-        "sales": pd.DataFrame({"date": pd.to_datetime(raw["date"].astype(str), format="%Y%m%d"),
-                               "account_id": raw["customer_id"].astype(str),
-                               "net_revenue": raw["dollar_value"].astype(float)}),
+        "sales": pd.DataFrame(
+            {
+                "date": pd.to_datetime(raw["date"].astype(str), format="%Y%m%d"),
+                "account_id": raw["customer_id"].astype(str),
+                "net_revenue": raw["dollar_value"].astype(float),
+            }
+        ),
     }
     frames["accounts"]["name"] = "Customer " + frames["accounts"]["account_id"]
     t0 = time.perf_counter()
     real = from_frames(frames)
     full = kpis.compute(real, pd.Timestamp("1998-06-30"), Params())
-    print(f"CDNOW: {len(full)} customers, {len(frames['sales'])} rows: "
-          f"validate + KPIs with forecasts {time.perf_counter() - t0:.2f} s")
+    print(
+        f"CDNOW: {len(full)} customers, {len(frames['sales'])} rows: "
+        f"validate + KPIs with forecasts {time.perf_counter() - t0:.2f} s"
+    )
 
 
 if __name__ == "__main__":

@@ -29,9 +29,16 @@ def cold_baseline(data: Path, out: Path, accounts: list[str], as_of: str) -> flo
     for account_id in accounts:
         executed = out / f"{account_id}.ipynb"
         papermill.execute_notebook(
-            str(composed), str(executed), cwd=str(report.NOTEBOOKS_DIR), progress_bar=False,
-            parameters={"data": str(data), "account_id": account_id, "as_of": as_of,
-                        "params_dir": ""},
+            str(composed),
+            str(executed),
+            cwd=str(report.NOTEBOOKS_DIR),
+            progress_bar=False,
+            parameters={
+                "data": str(data),
+                "account_id": account_id,
+                "as_of": as_of,
+                "params_dir": "",
+            },
         )
         html = report.export_html(nbformat.read(executed, as_version=4), account_id, "")
         (out / f"{account_id}.html").write_text(html, encoding="utf-8")

@@ -43,8 +43,18 @@ def analyse(name: str, df: pd.DataFrame, target: str, drivers: list[str]) -> Non
     joined = pd.concat({m: t[["importance", "share"]] for m, t in out.items()}, axis=1)
     print(f"\n{name}: {out['lmg'].attrs['n']} complete answers, R^2 = {out['lmg'].attrs['r2']:.4f}")
     print(joined.round(4).to_string())
-    print(f"seconds: LMG {seconds['lmg']:.4f}, relative weights {seconds['relative_weights']:.4f} "
-          f"(ratio {seconds['lmg'] / seconds['relative_weights']:.1f}x)")
+    print(
+        f"seconds: LMG {seconds['lmg']:.4f}, relative weights {seconds['relative_weights']:.4f} "
+        f"(ratio {seconds['lmg'] / seconds['relative_weights']:.1f}x)"
+    )
+    start = time.perf_counter()
+    boot = key_drivers(df, target, drivers, "lmg", bootstrap=1000)
+    boot_seconds = time.perf_counter() - start
+    print("LMG share with its 95 % percentile bootstrap interval (1000 resamples):")
+    print(boot[["share", "share_low", "share_high"]].round(3).to_string())
+    print(
+        f"seconds: bootstrap {boot_seconds:.3f} ({boot_seconds / seconds['lmg']:.0f}x one LMG fit)"
+    )
 
 
 def main() -> int:
@@ -52,16 +62,30 @@ def main() -> int:
         print(f"survey data not found at {DATA}: benchmark skipped")
         return 0
     ecsi = pd.read_csv(DATA / "ecsi_mobi.csv")
-    spec = {"satisfaction": ["CUSA1", "CUSA2", "CUSA3"], "image": [f"IMAG{i}" for i in range(1, 6)],
-            "expectations": ["CUEX1", "CUEX2", "CUEX3"], "quality": [f"PERQ{i}" for i in range(1, 8)],
-            "value": ["PERV1", "PERV2"]}
-    analyse("ECSI mobile phone survey", blocks(ecsi, spec), "satisfaction",
-            ["image", "expectations", "quality", "value"])
+    spec = {
+        "satisfaction": ["CUSA1", "CUSA2", "CUSA3"],
+        "image": [f"IMAG{i}" for i in range(1, 6)],
+        "expectations": ["CUEX1", "CUEX2", "CUEX3"],
+        "quality": [f"PERQ{i}" for i in range(1, 8)],
+        "value": ["PERV1", "PERV2"],
+    }
+    analyse(
+        "ECSI mobile phone survey",
+        blocks(ecsi, spec),
+        "satisfaction",
+        ["image", "expectations", "quality", "value"],
+    )
     corp = pd.read_csv(DATA / "corp_rep.csv").replace(-99, np.nan)
-    corp = corp.assign(likeability=corp[["like_1", "like_2", "like_3"]].mean(axis=1, skipna=False),
-                       competence=corp[["comp_1", "comp_2", "comp_3"]].mean(axis=1, skipna=False))
-    analyse("Corporate reputation survey", corp, "cusa",
-            ["qual_global", "perf_global", "csor_global", "attr_global", "likeability", "competence"])
+    corp = corp.assign(
+        likeability=corp[["like_1", "like_2", "like_3"]].mean(axis=1, skipna=False),
+        competence=corp[["comp_1", "comp_2", "comp_3"]].mean(axis=1, skipna=False),
+    )
+    analyse(
+        "Corporate reputation survey",
+        corp,
+        "cusa",
+        ["qual_global", "perf_global", "csor_global", "attr_global", "likeability", "competence"],
+    )
     return 0
 
 

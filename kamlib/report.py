@@ -194,6 +194,9 @@ class _KernelPool:
                     timeout=CELL_TIMEOUT,
                     kernel_name="python3",
                     resources={"metadata": {"path": str(self.cwd)}},
+                    # the kernel listens on 127.0.0.1 only; its start-up warning about
+                    # unencrypted TCP would otherwise reach every scheduler log
+                    extra_arguments=["--IPKernelApp.log_level=ERROR"],
                 )
                 self._local.client = client
                 with self._lock:

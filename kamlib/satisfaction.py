@@ -16,6 +16,7 @@ Key account surveys are small, so every score comes with a 95 % interval:
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import re
@@ -41,10 +42,12 @@ __all__ = [
     "analyse",
     "summary_lines",
     "drivers_note",
+    "drivers_table",
 ]
 
 Z95 = stats.norm.ppf(0.975)
 SMALL_SAMPLE = 10  # answers below which a score is "indicative"
+DRIVER_BOOTSTRAP = 500  # resamples for the intervals of the driver shares in the report
 
 THEMES: dict[str, list[str]] = {
     "delivery": [
@@ -234,42 +237,111 @@ def change_test(before: Score, after: Score) -> tuple[float, str]:
     return p_value, text
 
 
-def _r2(corr: np.ndarray, subset: tuple[int, ...]) -> float:
-    if not subset:
-        return 0.0
-    idx = list(subset)
-    rxx = corr[np.ix_([i + 1 for i in idx], [i + 1 for i in idx])]
-    rxy = corr[[i + 1 for i in idx], 0]
-    return float(rxy @ np.linalg.solve(rxx, rxy))
+@functools.lru_cache(maxsize=16)
+def _lmg_design(p: int) -> tuple[tuple[tuple[int, ...], ...], np.ndarray]:
+    """All subsets of ``p`` drivers and the matrix turning their R^2 into LMG values.
+
+    LMG_j = sum over subsets S without j of |S|! (p - |S| - 1)! / p! * (R^2(S + j) - R^2(S)),
+    so LMG = M @ r2 with M[j, S + j] += w and M[j, S] -= w.
+    """
+    subsets = tuple(s for k in range(p + 1) for s in itertools.combinations(range(p), k))
+    position = {s: i for i, s in enumerate(subsets)}
+    matrix = np.zeros((p, len(subsets)))
+    for j in range(p):
+        others = [i for i in range(p) if i != j]
+        for k in range(p):
+            weight = math.factorial(k) * math.factorial(p - k - 1) / math.factorial(p)
+            for s in itertools.combinations(others, k):
+                matrix[j, position[tuple(sorted((*s, j)))]] += weight
+                matrix[j, position[s]] -= weight
+    return subsets, matrix
+
+
+def _correlations(samples: np.ndarray) -> np.ndarray:
+    """Correlation matrices of a stack of samples (B, n, q); NaN where a column is constant."""
+    centred = samples - samples.mean(axis=1, keepdims=True)
+    cov = np.einsum("bni,bnj->bij", centred, centred)
+    sd = np.sqrt(np.einsum("bii->bi", cov))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return cov / (sd[:, :, None] * sd[:, None, :])
+
+
+def _importance(corr: np.ndarray, method: str) -> tuple[np.ndarray, np.ndarray]:
+    """Importance per driver (B, p) and R^2 (B,) from correlation matrices (target first).
+
+    Solved with the pseudo-inverse so that perfectly collinear drivers (possible in a
+    bootstrap resample) give the R^2 of the space they span instead of an error.
+    """
+    p = corr.shape[-1] - 1
+    if method == "lmg":
+        subsets, matrix = _lmg_design(p)
+        r2 = np.zeros((len(corr), len(subsets)))
+        for i, subset in enumerate(subsets[1:], start=1):
+            idx = [j + 1 for j in subset]
+            rxx = corr[:, idx][:, :, idx]
+            rxy = corr[:, idx, 0]
+            r2[:, i] = np.einsum("bi,bij,bj->b", rxy, np.linalg.pinv(rxx), rxy)
+        return r2 @ matrix.T, r2[:, -1]
+    rxx, rxy = corr[:, 1:, 1:], corr[:, 1:, 0]
+    eigenvalues, vectors = np.linalg.eigh(rxx)
+    root = np.sqrt(np.clip(eigenvalues, 0, None))
+    lam = np.einsum("bij,bj,bkj->bik", vectors, root, vectors)
+    beta = np.einsum("bij,bj->bi", np.linalg.pinv(lam), rxy)
+    importance = np.einsum("bij,bj->bi", lam**2, beta**2)
+    return importance, importance.sum(axis=1)
 
 
 def key_drivers(
-    df: pd.DataFrame, target: str, drivers: list[str], method: str = "lmg"
+    df: pd.DataFrame,
+    target: str,
+    drivers: list[str],
+    method: str = "lmg",
+    bootstrap: int = 0,
+    level: float = 95,
+    seed: int | None = 0,
 ) -> pd.DataFrame:
     """Relative importance of ``drivers`` for ``target``.
 
     Parameters
     ----------
     df : pd.DataFrame
-        One row per answer; rows with a missing value in ``target`` or any driver are dropped.
+        One row per answer. Missing ratings: rows with a missing value in ``target`` or any
+        driver are dropped (complete cases, as ``lm`` and relaimpo do by default); the number
+        used is in ``.attrs["n"]``.
     target : str
     drivers : list of str
     method : {"lmg", "relative_weights"}
         ``lmg``: the average increase of R^2 when the driver is added, over all orders of the
-        drivers (Lindeman, Merenda & Gold 1980; exact over all 2^p subsets).
+        drivers (Lindeman, Merenda & Gold 1980; exact over all 2^p subsets; identical to the
+        Shapley value and to general dominance, Groemping 2007).
         ``relative_weights``: Johnson (2000), from the eigen-decomposition of the drivers'
         correlation matrix.
+    bootstrap : int, default 0
+        Number of bootstrap resamples of the complete answers; 0 means no intervals. With
+        ``B > 0`` the columns ``importance_low/high`` and ``share_low/high`` hold percentile
+        intervals (the default interval of relaimpo's ``booteval.relimp``).
+    level : float, default 95
+        Interval level in percent.
+    seed : int or None, default 0
+        Seed of the resampling, so that a report shows the same interval every time.
 
     Returns
     -------
     pd.DataFrame
-        Indexed by driver: ``importance`` (sums to R^2) and ``share`` (sums to 1); ``.attrs``
-        holds ``r2`` and ``n`` (complete answers used).
+        Indexed by driver: ``importance`` (sums to R^2) and ``share`` (sums to 1), plus the
+        interval columns when bootstrapped; ``.attrs`` holds ``r2``, ``n`` (complete answers
+        used), ``method`` and ``bootstrap`` (usable resamples; resamples in which a column does
+        not vary are skipped).
     """
     if method not in ("lmg", "relative_weights"):
         raise ValueError(f"'method' must be 'lmg' or 'relative_weights', got {method!r}.")
     if not drivers:
         raise ValueError("'drivers' must name at least one column.")
+    if bootstrap < 0 or not 0 < level < 100:
+        raise ValueError(
+            f"'bootstrap' must be >= 0 and 'level' between 0 and 100, got {bootstrap!r} and "
+            f"{level!r}."
+        )
     missing = [c for c in [target, *drivers] if c not in df.columns]
     if missing:
         raise ValueError(f"columns {missing} are not in the data.")
@@ -279,31 +351,35 @@ def key_drivers(
         raise ValueError(
             f"key drivers need at least {p + 2} complete answers for {p} drivers, got {len(data)}."
         )
-    corr = np.corrcoef(data.to_numpy(), rowvar=False)
+    values = data.to_numpy()
+    corr = _correlations(values[None])
     if not np.isfinite(corr).all():
         raise ValueError("a driver or the target does not vary in the complete answers.")
-    if method == "lmg":
-        r2_of = {s: _r2(corr, s) for k in range(p + 1) for s in itertools.combinations(range(p), k)}
-        importance = np.zeros(p)
-        for j in range(p):
-            others = [i for i in range(p) if i != j]
-            for k in range(p):
-                weight = math.factorial(k) * math.factorial(p - k - 1) / math.factorial(p)
-                for s in itertools.combinations(others, k):
-                    importance[j] += weight * (r2_of[tuple(sorted((*s, j)))] - r2_of[s])
-        r2 = r2_of[tuple(range(p))]
-    else:
-        rxx, rxy = corr[1:, 1:], corr[1:, 0]
-        values, vectors = np.linalg.eigh(rxx)
-        lam = vectors @ np.diag(np.sqrt(np.clip(values, 0, None))) @ vectors.T
-        beta = np.linalg.solve(lam, rxy)
-        importance = (lam**2) @ (beta**2)
-        r2 = float(importance.sum())
+    importance, r2 = (a[0] for a in _importance(corr, method))
     out = pd.DataFrame(
         {"importance": importance, "share": importance / importance.sum()},
         index=pd.Index(drivers, name="driver"),
     )
-    out.attrs.update(r2=float(r2), n=int(len(data)), method=method)
+    used = 0
+    if bootstrap:
+        rng = np.random.default_rng(seed)
+        draws = rng.integers(0, len(values), size=(int(bootstrap), len(values)))
+        # in chunks, so that a large pooled survey does not hold B copies of itself at once
+        chunk = max(1, 2_000_000 // values.size)
+        corrs = np.concatenate(
+            [_correlations(values[draws[i : i + chunk]]) for i in range(0, len(draws), chunk)]
+        )
+        corrs = corrs[np.isfinite(corrs).all(axis=(1, 2))]
+        kept = _importance(corrs, method)[0] if len(corrs) else np.empty((0, p))
+        used = len(kept)
+        tail = (100 - level) / 2
+        shares = kept / kept.sum(axis=1, keepdims=True)
+        for name, sample in (("importance", kept), ("share", shares)):
+            low, high = (
+                np.percentile(sample, [tail, 100 - tail], axis=0) if used else (np.nan, np.nan)
+            )
+            out[f"{name}_low"], out[f"{name}_high"] = low, high
+    out.attrs.update(r2=float(r2), n=int(len(data)), method=method, bootstrap=used)
     return out
 
 
@@ -414,7 +490,7 @@ def analyse(
         if len(own) < MIN_DRIVER_ANSWERS and all_surveys is not None:
             source, pooled = all_surveys.loc[window.contains(all_surveys["date"])], True
         try:
-            drivers = key_drivers(source, target, ratings, "lmg")
+            drivers = key_drivers(source, target, ratings, "lmg", bootstrap=DRIVER_BOOTSTRAP)
         except ValueError:
             drivers = None
     performance = in_window[ratings].mean() if ratings else pd.Series(dtype=float)
@@ -467,6 +543,27 @@ def summary_lines(a: SatisfactionAnalysis | None, params) -> list[str]:
     return lines
 
 
+def drivers_table(a: SatisfactionAnalysis | None) -> pd.DataFrame:
+    """The driver analysis for readers: attribute, share with its interval, average rating.
+
+    Sorted by share, largest first; empty when there is no driver analysis.
+    """
+    if a is None or a.drivers is None:
+        return pd.DataFrame()
+    d = a.drivers.sort_values("share", ascending=False)
+    out = pd.DataFrame(
+        {
+            "attribute": [str(i).removeprefix("rating_").replace("_", " ") for i in d.index],
+            "share of explained variance": d["share"].to_numpy(),
+        }
+    )
+    if "share_low" in d:
+        out["interval low"] = d["share_low"].to_numpy()
+        out["interval high"] = d["share_high"].to_numpy()
+    out["average rating"] = a.performance.reindex(d.index).to_numpy()
+    return out
+
+
 def drivers_note(a: SatisfactionAnalysis | None) -> str:
     """One sentence on where the driver analysis comes from."""
     if a is None or a.drivers is None:
@@ -479,4 +576,11 @@ def drivers_note(a: SatisfactionAnalysis | None) -> str:
     return (
         f"Based on {a.drivers.attrs['n']} complete answers ({source}); the ratings explain "
         f"{a.drivers.attrs['r2']:.0%} of the variance of the NPS."
+        + (
+            f" Intervals: 95 % percentile bootstrap over {a.drivers.attrs['bootstrap']} "
+            "resamples of the answers; overlapping intervals mean the order of two attributes "
+            "is not certain."
+            if a.drivers.attrs.get("bootstrap")
+            else ""
+        )
     )

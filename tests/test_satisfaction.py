@@ -132,6 +132,82 @@ def test_relative_weights_follow_johnson_step_by_step(swiss):
     assert rw["importance"].sum() == pytest.approx(0.7067, abs=5e-5)
 
 
+@pytest.fixture
+def mtcars() -> pd.DataFrame:
+    # R's datasets::mtcars (32 cars), copied from ../shared/data/reference
+    return pd.read_csv(Path(__file__).parent / "data" / "mtcars.csv")
+
+
+def test_relative_weights_reproduce_the_published_rwa_output(mtcars):
+    # Published output of R package rwa, rwa_multiregress(mtcars, "mpg", c("cyl", "disp", "hp",
+    # "wt")), in its vignette "Regression methods" (https://martinctc.github.io/rwa/articles/
+    # regression-methods.html): Raw.RelWeight and Rescaled.RelWeight (percent).
+    rw = sat.key_drivers(mtcars, "mpg", ["cyl", "disp", "hp", "wt"], "relative_weights")
+    raw = {"cyl": 0.2096904, "disp": 0.1883043, "hp": 0.1799590, "wt": 0.2706812}
+    rescaled = {"cyl": 24.70914, "disp": 22.18908, "hp": 21.20570, "wt": 31.89607}
+    for driver in raw:
+        assert rw.loc[driver, "importance"] == pytest.approx(raw[driver], abs=1e-6)
+        assert rw.loc[driver, "share"] == pytest.approx(rescaled[driver] / 100, abs=1e-6)
+
+
+def test_lmg_reproduces_the_published_dominance_output(mtcars):
+    # LMG is the general dominance statistic of dominance analysis (both average the R^2 gain
+    # over all orders; Groemping 2007, The American Statistician 61:139-147), which is what
+    # relaimpo's calc.relimp(type = "lmg") prints. Published output of R package domir,
+    # domir(mpg ~ am + vs + cyl, <lm R^2>, data = mtcars) in its README
+    # (https://cran.r-project.org/web/packages/domir/readme/README.html):
+    # Overall Value 0.7619773; General Dominance and Standardized values below.
+    lmg = sat.key_drivers(mtcars, "mpg", ["am", "vs", "cyl"], "lmg")
+    general = {"am": 0.1774892, "vs": 0.2027032, "cyl": 0.3817849}
+    standardized = {"am": 0.2329324, "vs": 0.2660226, "cyl": 0.5010450}
+    assert lmg.attrs["r2"] == pytest.approx(0.7619773, abs=1e-6)
+    for driver in general:
+        assert lmg.loc[driver, "importance"] == pytest.approx(general[driver], abs=1e-6)
+        assert lmg.loc[driver, "share"] == pytest.approx(standardized[driver], abs=1e-6)
+
+
+def test_bootstrap_intervals_are_percentiles_of_resampled_answers(swiss):
+    out = sat.key_drivers(swiss, "Fertility", SWISS_X, "lmg", bootstrap=50, level=90, seed=3)
+    # the same resamples, drawn and evaluated one by one without the batched code path
+    rng = np.random.default_rng(3)
+    draws = rng.integers(0, len(swiss), size=(50, len(swiss)))
+    samples = np.array(
+        [
+            sat.key_drivers(swiss.iloc[rows], "Fertility", SWISS_X, "lmg")["importance"]
+            for rows in draws
+        ]
+    )
+    assert out["importance_low"].to_numpy() == pytest.approx(
+        np.percentile(samples, 5, axis=0), abs=1e-12
+    )
+    assert out["importance_high"].to_numpy() == pytest.approx(
+        np.percentile(samples, 95, axis=0), abs=1e-12
+    )
+    shares = samples / samples.sum(axis=1, keepdims=True)
+    assert out["share_high"].to_numpy() == pytest.approx(
+        np.percentile(shares, 95, axis=0), abs=1e-12
+    )
+    assert out.attrs["bootstrap"] == 50
+    # point estimates are unchanged by asking for intervals, and a seed repeats the result
+    plain = sat.key_drivers(swiss, "Fertility", SWISS_X, "lmg")
+    assert out["importance"].to_numpy() == pytest.approx(plain["importance"].to_numpy())
+    again = sat.key_drivers(swiss, "Fertility", SWISS_X, "lmg", bootstrap=50, level=90, seed=3)
+    pd.testing.assert_frame_equal(out, again)
+
+
+def test_bootstrap_skips_resamples_without_variation():
+    # 6 answers, one of them the only one with a different rating of b: many resamples leave b
+    # constant and cannot be used; the rest still give an interval
+    df = pd.DataFrame({"y": [1, 2, 3, 4, 5, 6], "a": [1, 3, 2, 5, 4, 6], "b": [0, 0, 0, 0, 0, 1]})
+    out = sat.key_drivers(df, "y", ["a", "b"], "relative_weights", bootstrap=200, seed=1)
+    # P(b constant in a resample) = P(row 6 never drawn) + P(only row 6) = (5/6)^6 + (1/6)^6
+    skipped = 200 - out.attrs["bootstrap"]
+    assert 0.2 < skipped / 200 < 0.47  # expected share 0.335
+    assert (out["importance_low"] <= out["importance_high"]).all()
+    with pytest.raises(ValueError, match="'bootstrap'"):
+        sat.key_drivers(df, "y", ["a", "b"], bootstrap=-1)
+
+
 def test_key_drivers_missing_ratings_and_errors():
     df = pd.DataFrame(
         {"y": [1, 2, 3, 4, 5, 6, np.nan], "a": [1, 2, 2, 4, 5, 7, 1], "b": [2, 1, 4, 3, 6, 5, 1]}
@@ -180,3 +256,41 @@ def test_window_nps_matches_the_kpi_definition():
     )
     w = window(pd.Timestamp("2025-06-30"))
     assert sat.nps(surveys.loc[w.contains(surveys["date"]), "nps"]).score == pytest.approx(100 / 3)
+
+
+def test_analyse_pools_drivers_for_a_small_account_and_tables_them():
+    # account A: 4 answers in the window (too few for its own drivers, fewer than 30);
+    # account B: 40 answers in which nps = 2 * rating_delivery exactly and rating_price is noise
+    rng = np.random.default_rng(0)
+    delivery = rng.integers(1, 6, 40)
+    b = pd.DataFrame(
+        {
+            "account_id": "B",
+            "date": pd.Timestamp("2026-06-01"),
+            "nps": 2 * delivery,
+            "rating_delivery": delivery,
+            "rating_price": rng.integers(1, 6, 40),
+        }
+    )
+    a = pd.DataFrame(
+        {
+            "account_id": "A",
+            "date": pd.to_datetime(["2026-03-01", "2026-04-01", "2026-05-01", "2026-06-01"]),
+            "nps": [10, 2, 6, 8],
+            "rating_delivery": [5, 1, 3, 4],
+            "rating_price": [2, 2, 4, 4],
+        }
+    )
+    everyone = pd.concat([a, b], ignore_index=True)
+    kpis = pd.DataFrame({"nps": [0.0, 10.0], "csat": [np.nan, np.nan]}, index=["A", "B"])
+    result = sat.analyse(a, everyone, window("2026-10-31"), kpis, ["A", "B"], "A")
+    assert result.drivers_pooled
+    assert result.drivers.attrs["n"] == 44
+    table = sat.drivers_table(result)
+    assert list(table["attribute"]) == ["delivery", "price"]  # delivery explains most
+    assert table["share of explained variance"].sum() == pytest.approx(1)
+    # A's own average ratings, not the pool's: delivery (5+1+3+4)/4, price (2+2+4+4)/4
+    assert list(table["average rating"]) == [3.25, 3.0]
+    assert (table["interval low"] <= table["share of explained variance"]).all()
+    assert "pooled" in sat.drivers_note(result) and "500 resamples" in sat.drivers_note(result)
+    assert sat.drivers_table(None).empty
