@@ -158,6 +158,8 @@ def price_check(sales: pd.DataFrame, prices: pd.DataFrame | None, window: Window
     Rows without a matching price keep ``agreed`` NaN.
     """
     cols = ["date", "product", "quantity", "net_revenue", "realised", "agreed", "deviation"]
+    if "account_id" in sales:
+        cols.insert(0, "account_id")
     if prices is None or "product" not in sales or "quantity" not in sales:
         return pd.DataFrame(columns=cols)
     s = sales.loc[
@@ -167,8 +169,12 @@ def price_check(sales: pd.DataFrame, prices: pd.DataFrame | None, window: Window
         return pd.DataFrame(columns=cols)
     s["realised"] = s["net_revenue"] / s["quantity"]
     s["row"] = np.arange(len(s))
+    # price lists are per account: match on the account too where both tables carry it
+    keys = (
+        ["account_id", "product"] if "account_id" in s and "account_id" in prices else ["product"]
+    )
     merged = s.merge(
-        prices[["product", "valid_from", "valid_to", "agreed_unit_price"]], on="product", how="left"
+        prices[[*keys, "valid_from", "valid_to", "agreed_unit_price"]], on=keys, how="left"
     )
     valid_to = merged["valid_to"].fillna(pd.Timestamp.max)
     valid = (merged["valid_from"] <= merged["date"]) & (merged["date"] <= valid_to)

@@ -16,6 +16,13 @@ Formula (stated in every report):
 * no component available at all: score empty, status yellow ("cannot be judged").
 
 OTIF and payment targets agreed in a contract replace the parameter targets for that account.
+
+Components: revenue growth, NPS, CSAT, OTIF rate, average days paid late, days since the last
+contact and open complaints (KPIs of ``kpis.csv``), and four terms of the relationship computed
+in :func:`kamlib.kpis.health_inputs`: contacts per month over the window (cadence), the median
+days to resolve the complaints closed in the window, price realisation (realised revenue over
+the revenue the same quantities would have made at the agreed prices) and the days left to the
+nearest notice deadline of a running contract.
 """
 
 from __future__ import annotations
@@ -97,9 +104,8 @@ def score(
         Indexed like ``kpis``: ``health_score``, ``health_status`` and, per KPI ``k``,
         ``score_k``, ``contribution_k``, ``status_k``, ``weight_k`` (the rescaled weight).
     """
-    missing = [k for k in HEALTH_KPIS if k not in kpis.columns]
-    if missing:
-        raise ValueError(f"'kpis' lacks the health KPI columns {missing}.")
+    # a component whose column is absent has no data, like an empty KPI: it is left out
+    kpis = kpis.reindex(columns=kpis.columns.union(HEALTH_KPIS, sort=False))
     ids = kpis.index
     by_acc = params if isinstance(params, Mapping) else dict.fromkeys(ids, params)
     absent = [a for a in ids if a not in by_acc]

@@ -22,7 +22,14 @@ from kamlib.data import Dataset
 from kamlib.params import Params
 from kamlib.periods import Window, previous_window, window
 
-__all__ = ["KPI_COLUMNS", "compute", "base_kpis", "contract_targets"]
+__all__ = [
+    "KPI_COLUMNS",
+    "HEALTH_INPUTS",
+    "compute",
+    "base_kpis",
+    "contract_targets",
+    "health_inputs",
+]
 
 #: Column order of kpis.csv (data contract, section 3).
 KPI_COLUMNS = [
@@ -47,6 +54,13 @@ KPI_COLUMNS = [
     "health_status",
 ]
 _COUNTS = ("nps_n", "contacts_12m", "open_complaints", "complaints_12m")
+#: Health components that are not kpis.csv columns (see :func:`health_inputs`).
+HEALTH_INPUTS = [
+    "contacts_per_month",
+    "complaint_resolution_days",
+    "price_realisation",
+    "days_to_notice",
+]
 
 
 def _happened(dates: pd.Series, as_of: pd.Timestamp) -> pd.Series:
@@ -203,6 +217,72 @@ def _complaint_kpis(
     return out
 
 
+def health_inputs(dataset: Dataset, as_of: pd.Timestamp, base: pd.DataFrame) -> pd.DataFrame:
+    """The health components that are not columns of ``kpis.csv``, one row per account.
+
+    * ``contacts_per_month``: ``contacts_12m / 12``;
+    * ``complaint_resolution_days``: median days from ``opened_date`` to ``closed_date`` of the
+      complaints closed in the window;
+    * ``price_realisation``: over the window's sales rows with a product, ``quantity > 0`` and an
+      agreed price valid on the sale date (:func:`kamlib.contracts.price_check`), the summed
+      ``net_revenue`` divided by the summed ``agreed_unit_price * quantity`` (0.97 = 3 % below
+      the price list);
+    * ``days_to_notice``: of the contracts not ended at ``as_of`` (``end_date`` missing or on or
+      after it, started or not, so that a signed renewal counts), the one ending last decides:
+      ``end_date - notice_days - as_of`` in days, negative once the deadline has passed; empty
+      when one of them is open-ended (no notice risk) or there is none.
+
+    Each is empty where its table (or column) is absent or the account has no such rows.
+
+    Parameters
+    ----------
+    dataset : Dataset
+    as_of : pd.Timestamp
+    base : pd.DataFrame
+        From :func:`base_kpis` (for ``contacts_12m``).
+    """
+    ids = base.index
+    win = window(as_of)
+    out = pd.DataFrame(index=ids)
+    out["contacts_per_month"] = base["contacts_12m"].astype(float) / 12
+
+    complaints = dataset.get("complaints")
+    out["complaint_resolution_days"] = _empty(ids)
+    if complaints is not None and "closed_date" in complaints:
+        closed = complaints["closed_date"].where(complaints["closed_date"] <= as_of)
+        done = complaints.loc[win.contains(closed)]
+        days = (done["closed_date"] - done["opened_date"]).dt.days.astype(float)
+        out["complaint_resolution_days"] = days.groupby(done["account_id"]).median().reindex(ids)
+
+    sales, prices = dataset.get("sales"), dataset.get("prices")
+    out["price_realisation"] = _empty(ids)
+    checked = contracts.price_check(sales.loc[sales["date"] <= as_of], prices, win)
+    priced = checked.loc[checked["agreed"].notna()] if "account_id" in checked else checked.iloc[:0]
+    if not priced.empty:
+        g = priced.assign(at_agreed=priced["agreed"] * priced["quantity"]).groupby("account_id")
+        at_agreed = g["at_agreed"].sum()
+        ratio = g["net_revenue"].sum() / at_agreed.where(at_agreed > 0)
+        out["price_realisation"] = ratio.reindex(ids).astype(float)
+
+    table = dataset.get("contracts")
+    out["days_to_notice"] = _empty(ids)
+    if table is not None:
+        end = table["end_date"] if "end_date" in table else pd.Series(pd.NaT, index=table.index)
+        running = table.loc[end.isna() | (end >= as_of)].assign(end=end)
+        notice = (
+            running["notice_days"].astype(float).fillna(0.0)
+            if "notice_days" in running
+            else pd.Series(0.0, index=running.index)
+        )
+        running = running.assign(
+            days=(running["end"] - as_of).dt.days - notice, open_ended=running["end"].isna()
+        )
+        g = running.sort_values("end").groupby("account_id")
+        last = g["days"].last().where(~g["open_ended"].any())
+        out["days_to_notice"] = last.reindex(ids).astype(float)
+    return out
+
+
 def contract_targets(dataset: Dataset, as_of: pd.Timestamp) -> pd.DataFrame:
     """Per-account targets agreed in ``contracts``, for the contract active at ``as_of``.
 
@@ -257,7 +337,8 @@ def compute(
     -------
     pd.DataFrame
         Indexed by ``account_id``; the columns of :data:`KPI_COLUMNS` (except the index) first,
-        followed by the health components (``score_*``, ``contribution_*``, ``status_*``).
+        then :data:`HEALTH_INPUTS`, then the health components (``score_*``,
+        ``contribution_*``, ``status_*``). ``kpis.csv`` holds the first part only.
     """
     kpis = base_kpis(dataset, as_of, with_forecast=with_forecast)
     if isinstance(params_for, Params):
@@ -267,6 +348,11 @@ def compute(
     else:
         params = dict(params_for)
     agreed = contract_targets(dataset, as_of)
+    kpis = kpis.join(health_inputs(dataset, as_of, kpis))
     scored = health.score(kpis, params, agreed_targets=agreed)
     out = kpis.join(scored)
-    return out[[c for c in KPI_COLUMNS[1:]] + [c for c in scored.columns if c not in KPI_COLUMNS]]
+    return out[
+        [c for c in KPI_COLUMNS[1:]]
+        + HEALTH_INPUTS
+        + [c for c in scored.columns if c not in KPI_COLUMNS]
+    ]

@@ -35,8 +35,14 @@ HEALTH_KPIS = (
     "avg_days_late",
     "days_since_contact",
     "open_complaints",
+    "contacts_per_month",
+    "complaint_resolution_days",
+    "price_realisation",
+    "days_to_notice",
 )
-LOWER_IS_BETTER = frozenset({"avg_days_late", "days_since_contact", "open_complaints"})
+LOWER_IS_BETTER = frozenset(
+    {"avg_days_late", "days_since_contact", "open_complaints", "complaint_resolution_days"}
+)
 
 
 class _Strict(BaseModel):
@@ -61,6 +67,10 @@ class Targets(_Strict):
     contacts_per_month: float = Field(2, ge=0, description="contact cadence")
     open_complaints: float = Field(0, ge=0)
     complaint_resolution_days: float = Field(14, ge=0)
+    price_realisation: float = Field(
+        1.0, gt=0, description="realised revenue / revenue at the agreed prices"
+    )
+    days_to_notice: float = Field(180, ge=0, description="days left to the notice deadline")
 
 
 class RedAt(_Strict):
@@ -73,6 +83,10 @@ class RedAt(_Strict):
     avg_days_late: float = 30
     days_since_contact: float = 120
     open_complaints: float = 4
+    contacts_per_month: float = 0.5
+    complaint_resolution_days: float = 60
+    price_realisation: float = 0.95
+    days_to_notice: float = 0
 
 
 class Health(_Strict):
@@ -88,6 +102,10 @@ class Health(_Strict):
             "avg_days_late": 0.10,
             "days_since_contact": 0.15,
             "open_complaints": 0.10,
+            "contacts_per_month": 0.05,
+            "complaint_resolution_days": 0.05,
+            "price_realisation": 0.05,
+            "days_to_notice": 0.05,
         }
     )
     green_from: float = Field(80, ge=0, le=100)

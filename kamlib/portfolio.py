@@ -255,6 +255,10 @@ _LABELS = {
     "avg_days_late": "late payment",
     "days_since_contact": "no recent contact",
     "open_complaints": "open complaints",
+    "contacts_per_month": "few contacts",
+    "complaint_resolution_days": "slow complaint handling",
+    "price_realisation": "prices below the list",
+    "days_to_notice": "notice deadline near",
 }
 
 

@@ -42,6 +42,14 @@ KPI_LABELS = {
     "open_complaints": "Open complaints",
     "complaints_12m": "Complaints, last 12 months",
 }
+#: Labels of the health components that are not kpis.csv columns.
+COMPONENT_LABELS = {
+    **KPI_LABELS,
+    "contacts_per_month": "Contacts per month",
+    "complaint_resolution_days": "Median days to resolve a complaint",
+    "price_realisation": "Prices realised against the price list",
+    "days_to_notice": "Days to the next notice deadline",
+}
 _KINDS = {
     "revenue_12m": "money",
     "revenue_growth": "pct",
@@ -56,6 +64,10 @@ _KINDS = {
     "days_since_contact": "int",
     "open_complaints": "int",
     "complaints_12m": "int",
+    "contacts_per_month": "num1",
+    "complaint_resolution_days": "int",
+    "price_realisation": "pct",
+    "days_to_notice": "int",
 }
 
 
@@ -136,7 +148,7 @@ def health_breakdown(now: pd.Series, params: Params) -> pd.DataFrame:
         target = now.get("target_otif_rate") if k == "otif_rate" else getattr(params.targets, k)
         rows.append(
             {
-                "component": KPI_LABELS.get(k, k),
+                "component": COMPONENT_LABELS.get(k, k),
                 "kpi": k,
                 "value": now.get(k),
                 "target": target,
@@ -182,7 +194,33 @@ def _sentence(kpi: str, value: float, target: float, n_answers, currency: str, l
         )
     if kpi == "open_complaints":
         return f"{fmt.number(value, 0, lang)} complaint(s) are open (target {fmt.number(target, 0, lang)})."
-    return f"{KPI_LABELS.get(kpi, kpi)}: {fmt.number(value, 1, lang)}."
+    if kpi == "contacts_per_month":
+        return (
+            f"{fmt.number(value, 1, lang)} contacts per month over the last 12 months "
+            f"(target {fmt.number(target, 1, lang)})."
+        )
+    if kpi == "complaint_resolution_days":
+        return (
+            f"Complaints took {fmt.number(value, 0, lang)} days to resolve (median; target at "
+            f"most {fmt.number(target, 0, lang)})."
+        )
+    if kpi == "price_realisation":
+        if value < 1:
+            return (
+                f"Sales realised {fmt.pct(value, 1, lang)} of the agreed prices: "
+                f"{fmt.pct(1 - value, 1, lang)} below the price list."
+            )
+        return f"Sales were at or above the agreed prices ({fmt.pct(value, 1, lang)})."
+    if kpi == "days_to_notice":
+        if value < 0:
+            return f"The contract's notice deadline passed {fmt.number(-value, 0, lang)} days ago."
+        return (
+            f"The contract's notice deadline is in {fmt.number(value, 0, lang)} days: renewal "
+            "talks are due."
+            if value <= target
+            else f"The next notice deadline is {fmt.number(value, 0, lang)} days away."
+        )
+    return f"{COMPONENT_LABELS.get(kpi, kpi)}: {fmt.number(value, 1, lang)}."
 
 
 def health_findings(now: pd.Series, params: Params) -> list[tuple[str, float, str]]:
@@ -333,7 +371,7 @@ def change_html(
             "No health score to compare with the previous reporting date.", "missing"
         )
     table = change_explained(now, before)
-    table.index = [KPI_LABELS.get(k, k) for k in table.index]
+    table.index = [COMPONENT_LABELS.get(k, k) for k in table.index]
     moved = table.loc[table["change"].abs() >= 0.05]
     text = (
         f"Since {fmt.date(before_date, language)} the health score moved from "

@@ -75,9 +75,42 @@ def test_per_account_parameters():
     assert out.loc["A2", "score_nps"] == pytest.approx(100 / 3)
 
 
-def test_missing_kpi_column_is_refused():
-    with pytest.raises(ValueError, match="health KPI columns"):
-        health.score(pd.DataFrame(index=["A1"]), Params())
+def test_absent_component_column_counts_as_no_data():
+    # only nps present (10 -> 50 points): the other components, columns absent, are left out
+    out = health.score(pd.DataFrame({"nps": [10.0]}, index=["A1"]), Params())
+    assert out.loc["A1", "health_score"] == pytest.approx(50.0)
+    assert out.loc["A1", "weight_nps"] == pytest.approx(1.0)
+    assert math.isnan(out.loc["A1", "score_days_to_notice"])
+
+
+def test_contract_and_contact_terms_components_by_hand():
+    # defaults (params/defaults.yaml): contacts_per_month target 2, red 0.5, weight 0.05;
+    # complaint_resolution_days target 14, red 60 (lower is better), weight 0.05;
+    # price_realisation target 1.0, red 0.95, weight 0.05; days_to_notice target 180, red 0,
+    # weight 0.05.
+    # contacts 1.25/month -> (1.25 - 0.5) / 1.5 = 50; resolution 37 days -> (37 - 60) / (14 - 60)
+    # = 50; realisation 0.97 -> (0.97 - 0.95) / 0.05 = 40; notice in 45 days -> 45 / 180 = 25
+    out = health.score(
+        _kpis(
+            contacts_per_month=1.25,
+            complaint_resolution_days=37.0,
+            price_realisation=0.97,
+            days_to_notice=45.0,
+        ),
+        Params(),
+    )
+    row = out.loc["A1"]
+    assert row["score_contacts_per_month"] == pytest.approx(50.0)
+    assert row["score_complaint_resolution_days"] == pytest.approx(50.0)
+    assert row["score_price_realisation"] == pytest.approx(40.0)
+    assert row["score_days_to_notice"] == pytest.approx(25.0)
+    # equal weights over the four: (50 + 50 + 40 + 25) / 4 = 41.25 -> red (below 50)
+    assert row["health_score"] == pytest.approx(41.25)
+    assert row["health_status"] == "red"
+    # a passed notice deadline and prices above the list: 0 and 100 points
+    out = health.score(_kpis(price_realisation=1.02, days_to_notice=-10.0), Params())
+    assert out.loc["A1", "score_days_to_notice"] == 0
+    assert out.loc["A1", "score_price_realisation"] == 100
 
 
 def test_weight_sensitivity_on_a_clear_ranking():
@@ -92,7 +125,7 @@ def test_weight_sensitivity_on_a_clear_ranking():
     table = health.weight_sensitivity(kpis, params)
     # 7 components x 2 factors; scores 100, 0, 50 keep their order whatever the weights
     assert (
-        len(table) == 14 and (table["spearman"] == 1).all() and (table["max_rank_shift"] == 0).all()
+        len(table) == 22 and (table["spearman"] == 1).all() and (table["max_rank_shift"] == 0).all()
     )
     assert "nearly the same" in health.sensitivity_sentence(table)
 

@@ -215,3 +215,62 @@ def test_contract_targets_take_the_active_contract():
     assert agreed.loc["A1", "payment_terms_days"] == 45
     assert "A2" not in agreed.index
     assert np.isclose(kpis.compute(dataset, AS_OF, Params()).loc["A1", "target_otif_rate"], 0.97)
+
+
+def test_health_inputs_by_hand(table):
+    # contacts: A1 had 2 in the window -> 2 / 12 per month; A2 none -> 0
+    assert table.loc["A1", "contacts_per_month"] == pytest.approx(2 / 12)
+    assert table.loc["A2", "contacts_per_month"] == 0
+    # complaints closed in the window: only k3 (2025-02-01 -> 2025-02-10) = 9 days; k2 closed after
+    # as_of does not count
+    assert table.loc["A1", "complaint_resolution_days"] == 9
+    assert math.isnan(table.loc["A2", "complaint_resolution_days"])
+    # no prices and no contracts tables in this dataset: empty
+    assert table[["price_realisation", "days_to_notice"]].isna().all().all()
+
+
+def test_price_realisation_and_days_to_notice_by_hand():
+    sales = frame(
+        [
+            ("2025-03-01", "A1", "P", 10.0, 90.0),  # agreed 10 (old list): 100 at agreed prices
+            ("2025-05-01", "A1", "P", 10.0, 110.0),  # agreed 12 (new list from May): 120
+            ("2025-05-01", "A1", "Q", 5.0, 50.0),  # no price for Q: left out
+            ("2025-05-01", "A2", "P", 1.0, 20.0),  # A2's own list: 20 -> exactly as agreed
+            ("2024-05-01", "A1", "P", 10.0, 1.0),  # before the window
+        ],
+        "d:date account_id product quantity net_revenue",
+    )
+    prices = frame(
+        [
+            ("A1", "P", "2024-01-01", "2025-04-30", 10.0),
+            ("A1", "P", "2025-05-01", NAN, 12.0),
+            ("A2", "P", "2024-01-01", NAN, 20.0),
+        ],
+        "account_id product d:valid_from d:valid_to agreed_unit_price",
+    )
+    contracts = frame(
+        [
+            ("c1", "A1", "2024-01-01", "2025-09-30", 90),  # deadline 2025-07-02: in 2 days
+            ("c2", "A2", "2024-01-01", "2025-07-31", 60),  # deadline 2025-06-01: passed
+            ("c3", "A2", "2025-08-01", "2027-07-31", 90),  # renewal signed: it decides
+            ("c4", "A3", "2024-01-01", NAN, 90),  # open-ended: no notice risk
+            ("c5", "A4", "2023-01-01", "2025-06-29", 30),  # ended before as_of
+        ],
+        "contract_id account_id d:start_date d:end_date notice_days",
+    )
+    dataset = from_frames(
+        {"accounts": _accounts(), "sales": sales, "prices": prices, "contracts": contracts}
+    )
+    table = kpis.compute(dataset, AS_OF, Params())
+    # A1: (90 + 110) / (10 * 10 + 10 * 12) = 200 / 220
+    assert table.loc["A1", "price_realisation"] == pytest.approx(200 / 220)
+    assert table.loc["A2", "price_realisation"] == pytest.approx(1.0)
+    assert math.isnan(table.loc["A3", "price_realisation"])
+    # A1: 2025-09-30 - 90 days = 2025-07-02, 2 days after 2025-06-30
+    assert table.loc["A1", "days_to_notice"] == 2
+    # A2: the renewal ends 2027-07-31: (2027-07-31 - 2025-06-30) = 761 days, - 90 = 671
+    assert table.loc["A2", "days_to_notice"] == 671
+    assert math.isnan(table.loc["A3", "days_to_notice"])
+    assert math.isnan(table.loc["A4", "days_to_notice"])
+    # and the score: A1 2 / 180 of the way from red (0) to target (180) -> 1.11 points
+    assert table.loc["A1", "score_days_to_notice"] == pytest.approx(100 * 2 / 180)

@@ -69,3 +69,27 @@ def test_header_and_tiles_escape_untrusted_text():
     now["revenue_12m"] = 1_500_000.0
     tiles = summary.tiles_html(summary.kpi_overview(now, pd.Series(dtype=float), Params()))
     assert "1.50m EUR" in tiles and "no comparison with the previous window" in tiles
+
+
+def test_contract_and_contact_findings_in_words():
+    now = _row(
+        price_realisation=0.929,
+        days_to_notice=61.0,
+        contacts_per_month=0.75,
+        complaint_resolution_days=63.0,
+    )
+    texts = {f[2]: f[0] for f in summary.health_findings(now, Params())}
+    # 0.929 -> (0.929 - 0.95) / 0.05 < 0 -> 0 points, red
+    assert texts["Sales realised 92.9% of the agreed prices: 7.1% below the price list."] == "red"
+    # 61 / 180 = 34 points -> red
+    assert texts["The contract's notice deadline is in 61 days: renewal talks are due."] == "red"
+    # (0.75 - 0.5) / 1.5 = 17 points -> red
+    assert texts["0.8 contacts per month over the last 12 months (target 2.0)."] == "red"
+    # 63 days is past the red mark 60 -> 0 points
+    assert texts["Complaints took 63 days to resolve (median; target at most 14)."] == "red"
+    breakdown = summary.health_breakdown(now, Params())
+    assert breakdown.loc["days_to_notice", "component"] == "Days to the next notice deadline"
+    passed = _row(days_to_notice=-5.0, price_realisation=1.01)
+    texts = [f[2] for f in summary.health_findings(passed, Params())]
+    assert "The contract's notice deadline passed 5 days ago." in texts
+    assert "Sales were at or above the agreed prices (101.0%)." in texts

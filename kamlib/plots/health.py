@@ -18,6 +18,10 @@ _SHORT = {
     "avg_days_late": "Days late",
     "days_since_contact": "Last contact",
     "open_complaints": "Complaints",
+    "contacts_per_month": "Cadence",
+    "complaint_resolution_days": "Resolution",
+    "price_realisation": "Prices",
+    "days_to_notice": "Notice",
 }
 
 
