@@ -15,6 +15,7 @@ __all__ = [
     "channel_mix",
     "initiated_share",
     "role_coverage",
+    "portfolio_roles",
     "CommunicationAnalysis",
     "analyse",
     "summary_lines",
@@ -51,6 +52,16 @@ def initiated_share(interactions: pd.DataFrame, window: Window) -> float:
     return float((stated == "customer").mean()) if len(stated) else float("nan")
 
 
+def portfolio_roles(everyone: pd.DataFrame | None) -> list[str]:
+    """The contact roles every account is judged against: the usual roles that occur anywhere
+    in ``interactions`` (all accounts), then any other role that occurs; the usual roles when
+    the table has no ``contact_role``."""
+    if everyone is None or "contact_role" not in everyone:
+        return list(DEFAULT_ROLES)
+    seen = everyone["contact_role"].dropna().unique().tolist()
+    return [r for r in DEFAULT_ROLES if r in seen] + sorted(set(seen) - set(DEFAULT_ROLES))
+
+
 def role_coverage(
     interactions: pd.DataFrame, roles: list[str], as_of: pd.Timestamp, limit_days: int = 180
 ) -> pd.DataFrame:
@@ -85,11 +96,7 @@ def analyse(ctx) -> CommunicationAnalysis | None:
     interactions = ctx.table("interactions")
     if interactions is None:
         return None
-    everyone = ctx.all_table("interactions")
-    roles = DEFAULT_ROLES
-    if everyone is not None and "contact_role" in everyone:
-        seen = everyone["contact_role"].dropna().unique().tolist()
-        roles = [r for r in DEFAULT_ROLES if r in seen] + sorted(set(seen) - set(DEFAULT_ROLES))
+    roles = portfolio_roles(ctx.all_table("interactions"))
     return CommunicationAnalysis(
         monthly=contacts_by_month(interactions, ctx.window),
         channels=channel_mix(interactions, ctx.window),

@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 import numpy as np
 import pandas as pd
 
-from kamlib import contracts, forecast, health, portfolio, revenue
+from kamlib import communication, contracts, forecast, health, portfolio, revenue
 from kamlib.data import Dataset
 from kamlib.params import Params
 from kamlib.periods import Window, previous_window, window
@@ -54,9 +54,11 @@ KPI_COLUMNS = [
     "health_status",
 ]
 _COUNTS = ("nps_n", "contacts_12m", "open_complaints", "complaints_12m")
+ROLE_GAP_DAYS = 180  # a contact role not reached for longer is a gap (as in the report)
 #: Health components that are not kpis.csv columns (see :func:`health_inputs`).
 HEALTH_INPUTS = [
     "contacts_per_month",
+    "roles_covered",
     "complaint_resolution_days",
     "price_realisation",
     "days_to_notice",
@@ -221,6 +223,9 @@ def health_inputs(dataset: Dataset, as_of: pd.Timestamp, base: pd.DataFrame) -> 
     """The health components that are not columns of ``kpis.csv``, one row per account.
 
     * ``contacts_per_month``: ``contacts_12m / 12``;
+    * ``roles_covered``: the share of the portfolio's contact roles
+      (:func:`kamlib.communication.portfolio_roles`) the account was in contact with in the
+      180 days up to ``as_of`` (a role not reached for longer is a gap in the report);
     * ``complaint_resolution_days``: median days from ``opened_date`` to ``closed_date`` of the
       complaints closed in the window;
     * ``price_realisation``: over the window's sales rows with a product, ``quantity > 0`` and an
@@ -245,6 +250,18 @@ def health_inputs(dataset: Dataset, as_of: pd.Timestamp, base: pd.DataFrame) -> 
     win = window(as_of)
     out = pd.DataFrame(index=ids)
     out["contacts_per_month"] = base["contacts_12m"].astype(float) / 12
+
+    interactions = dataset.get("interactions")
+    out["roles_covered"] = _empty(ids)
+    if interactions is not None and "contact_role" in interactions:
+        roles = communication.portfolio_roles(interactions)
+        recent = interactions.loc[
+            (interactions["date"] <= as_of)
+            & ((as_of - interactions["date"]).dt.days <= ROLE_GAP_DAYS)
+            & interactions["contact_role"].isin(roles)
+        ]
+        reached = recent.groupby("account_id")["contact_role"].nunique()
+        out["roles_covered"] = (reached.reindex(ids, fill_value=0) / len(roles)).astype(float)
 
     complaints = dataset.get("complaints")
     out["complaint_resolution_days"] = _empty(ids)

@@ -36,6 +36,7 @@ HEALTH_KPIS = (
     "days_since_contact",
     "open_complaints",
     "contacts_per_month",
+    "roles_covered",
     "complaint_resolution_days",
     "price_realisation",
     "days_to_notice",
@@ -67,6 +68,9 @@ class Targets(_Strict):
     contacts_per_month: float = Field(2, ge=0, description="contact cadence")
     open_complaints: float = Field(0, ge=0)
     complaint_resolution_days: float = Field(14, ge=0)
+    roles_covered: float = Field(
+        1.0, ge=0, le=1, description="share of contact roles reached in 180 days"
+    )
     price_realisation: float = Field(
         1.0, gt=0, description="realised revenue / revenue at the agreed prices"
     )
@@ -84,6 +88,7 @@ class RedAt(_Strict):
     days_since_contact: float = 120
     open_complaints: float = 4
     contacts_per_month: float = 0.5
+    roles_covered: float = 0.0
     complaint_resolution_days: float = 60
     price_realisation: float = 0.95
     days_to_notice: float = 0
@@ -103,6 +108,7 @@ class Health(_Strict):
             "days_since_contact": 0.15,
             "open_complaints": 0.10,
             "contacts_per_month": 0.05,
+            "roles_covered": 0.05,
             "complaint_resolution_days": 0.05,
             "price_realisation": 0.05,
             "days_to_notice": 0.05,

@@ -256,6 +256,7 @@ _LABELS = {
     "days_since_contact": "no recent contact",
     "open_complaints": "open complaints",
     "contacts_per_month": "few contacts",
+    "roles_covered": "contact roles not reached",
     "complaint_resolution_days": "slow complaint handling",
     "price_realisation": "prices below the list",
     "days_to_notice": "notice deadline near",

@@ -46,6 +46,7 @@ KPI_LABELS = {
 COMPONENT_LABELS = {
     **KPI_LABELS,
     "contacts_per_month": "Contacts per month",
+    "roles_covered": "Contact roles reached in 180 days",
     "complaint_resolution_days": "Median days to resolve a complaint",
     "price_realisation": "Prices realised against the price list",
     "days_to_notice": "Days to the next notice deadline",
@@ -65,6 +66,7 @@ _KINDS = {
     "open_complaints": "int",
     "complaints_12m": "int",
     "contacts_per_month": "num1",
+    "roles_covered": "pct",
     "complaint_resolution_days": "int",
     "price_realisation": "pct",
     "days_to_notice": "int",
@@ -198,6 +200,11 @@ def _sentence(kpi: str, value: float, target: float, n_answers, currency: str, l
         return (
             f"{fmt.number(value, 1, lang)} contacts per month over the last 12 months "
             f"(target {fmt.number(target, 1, lang)})."
+        )
+    if kpi == "roles_covered":
+        return (
+            f"{fmt.pct(value, 0, lang)} of the customer's contact roles were reached in the last "
+            f"180 days (target {fmt.pct(target, 0, lang)})."
         )
     if kpi == "complaint_resolution_days":
         return (

@@ -274,3 +274,28 @@ def test_price_realisation_and_days_to_notice_by_hand():
     assert math.isnan(table.loc["A4", "days_to_notice"])
     # and the score: A1 2 / 180 of the way from red (0) to target (180) -> 1.11 points
     assert table.loc["A1", "score_days_to_notice"] == pytest.approx(100 * 2 / 180)
+
+
+def test_roles_covered_by_hand():
+    # roles anywhere in the table: decision maker, purchasing, user (the usual ones in order),
+    # then "board" (another role) -> 4 roles
+    interactions = frame(
+        [
+            ("x1", "A1", "2025-06-01", "purchasing"),  # 29 days before as_of
+            ("x2", "A1", "2025-01-01", "decision maker"),  # 180 days before: still reached
+            ("x3", "A1", "2024-12-31", "user"),  # 181 days: a gap
+            ("x4", "A1", "2025-07-01", "board"),  # after as_of: not yet
+            ("x5", "A2", "2024-01-01", "board"),  # long ago
+            ("x6", "A2", "2025-06-30", NAN),  # no role stated
+        ],
+        "interaction_id account_id d:date contact_role",
+    )
+    dataset = from_frames(
+        {"accounts": _accounts(), "sales": _sales(), "interactions": interactions}
+    )
+    table = kpis.compute(dataset, AS_OF, Params())
+    assert table.loc["A1", "roles_covered"] == pytest.approx(2 / 4)  # purchasing, decision maker
+    assert table.loc["A2", "roles_covered"] == 0
+    assert table.loc["A3", "roles_covered"] == 0  # no contact at all
+    # score: target 1.0, red 0.0 -> 50 points for A1
+    assert table.loc["A1", "score_roles_covered"] == pytest.approx(50)

@@ -19,6 +19,7 @@ _SHORT = {
     "days_since_contact": "Last contact",
     "open_complaints": "Complaints",
     "contacts_per_month": "Cadence",
+    "roles_covered": "Roles",
     "complaint_resolution_days": "Resolution",
     "price_realisation": "Prices",
     "days_to_notice": "Notice",
