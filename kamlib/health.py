@@ -18,12 +18,12 @@ Formula (stated in every report):
 OTIF and payment targets agreed in a contract replace the parameter targets for that account.
 
 Components: revenue growth, NPS, CSAT, OTIF rate, average days paid late, days since the last
-contact and open complaints (KPIs of ``kpis.csv``), and five terms of the relationship computed
+contact and open complaints (KPIs of ``kpis.csv``), and six terms of the relationship computed
 in :func:`kamlib.kpis.health_inputs`: contacts per month over the window (cadence), the share of
-the contact roles reached in the last 180 days, the median
-days to resolve the complaints closed in the window, price realisation (realised revenue over
-the revenue the same quantities would have made at the agreed prices) and the days left to the
-nearest notice deadline of a running contract.
+the contact roles reached in the last 180 days, the median days to resolve the complaints closed
+in the window, the most complaints about one category in the window, price realisation (realised
+revenue over the revenue the same quantities would have made at the agreed prices) and the days
+left to the nearest notice deadline of a running contract.
 """
 
 from __future__ import annotations

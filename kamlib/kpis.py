@@ -60,6 +60,7 @@ HEALTH_INPUTS = [
     "contacts_per_month",
     "roles_covered",
     "complaint_resolution_days",
+    "repeat_complaints",
     "price_realisation",
     "days_to_notice",
 ]
@@ -228,6 +229,8 @@ def health_inputs(dataset: Dataset, as_of: pd.Timestamp, base: pd.DataFrame) -> 
       180 days up to ``as_of`` (a role not reached for longer is a gap in the report);
     * ``complaint_resolution_days``: median days from ``opened_date`` to ``closed_date`` of the
       complaints closed in the window;
+    * ``repeat_complaints``: the most complaints of one ``category`` opened in the window (0
+      when none; empty without a ``category`` column);
     * ``price_realisation``: over the window's sales rows with a product, ``quantity > 0`` and an
       agreed price valid on the sale date (:func:`kamlib.contracts.price_check`), the summed
       ``net_revenue`` divided by the summed ``agreed_unit_price * quantity`` (0.97 = 3 % below
@@ -270,6 +273,11 @@ def health_inputs(dataset: Dataset, as_of: pd.Timestamp, base: pd.DataFrame) -> 
         done = complaints.loc[win.contains(closed)]
         days = (done["closed_date"] - done["opened_date"]).dt.days.astype(float)
         out["complaint_resolution_days"] = days.groupby(done["account_id"]).median().reindex(ids)
+    out["repeat_complaints"] = _empty(ids)
+    if complaints is not None and "category" in complaints:
+        opened = complaints.loc[win.contains(complaints["opened_date"])].dropna(subset=["category"])
+        most = opened.groupby(["account_id", "category"]).size().groupby(level=0).max()
+        out["repeat_complaints"] = most.reindex(ids, fill_value=0).astype(float)
 
     sales, prices = dataset.get("sales"), dataset.get("prices")
     out["price_realisation"] = _empty(ids)

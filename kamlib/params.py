@@ -38,11 +38,18 @@ HEALTH_KPIS = (
     "contacts_per_month",
     "roles_covered",
     "complaint_resolution_days",
+    "repeat_complaints",
     "price_realisation",
     "days_to_notice",
 )
 LOWER_IS_BETTER = frozenset(
-    {"avg_days_late", "days_since_contact", "open_complaints", "complaint_resolution_days"}
+    {
+        "avg_days_late",
+        "days_since_contact",
+        "open_complaints",
+        "complaint_resolution_days",
+        "repeat_complaints",
+    }
 )
 
 
@@ -68,6 +75,9 @@ class Targets(_Strict):
     contacts_per_month: float = Field(2, ge=0, description="contact cadence")
     open_complaints: float = Field(0, ge=0)
     complaint_resolution_days: float = Field(14, ge=0)
+    repeat_complaints: float = Field(
+        1, ge=0, description="most complaints of one category in the window"
+    )
     roles_covered: float = Field(
         1.0, ge=0, le=1, description="share of contact roles reached in 180 days"
     )
@@ -90,6 +100,7 @@ class RedAt(_Strict):
     contacts_per_month: float = 0.5
     roles_covered: float = 0.0
     complaint_resolution_days: float = 60
+    repeat_complaints: float = 4
     price_realisation: float = 0.95
     days_to_notice: float = 0
 
@@ -110,6 +121,7 @@ class Health(_Strict):
             "contacts_per_month": 0.05,
             "roles_covered": 0.05,
             "complaint_resolution_days": 0.05,
+            "repeat_complaints": 0.05,
             "price_realisation": 0.05,
             "days_to_notice": 0.05,
         }

@@ -258,6 +258,7 @@ _LABELS = {
     "contacts_per_month": "few contacts",
     "roles_covered": "contact roles not reached",
     "complaint_resolution_days": "slow complaint handling",
+    "repeat_complaints": "repeated complaints",
     "price_realisation": "prices below the list",
     "days_to_notice": "notice deadline near",
 }

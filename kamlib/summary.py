@@ -48,6 +48,7 @@ COMPONENT_LABELS = {
     "contacts_per_month": "Contacts per month",
     "roles_covered": "Contact roles reached in 180 days",
     "complaint_resolution_days": "Median days to resolve a complaint",
+    "repeat_complaints": "Most complaints about one category",
     "price_realisation": "Prices realised against the price list",
     "days_to_notice": "Days to the next notice deadline",
 }
@@ -68,6 +69,7 @@ _KINDS = {
     "contacts_per_month": "num1",
     "roles_covered": "pct",
     "complaint_resolution_days": "int",
+    "repeat_complaints": "int",
     "price_realisation": "pct",
     "days_to_notice": "int",
 }
@@ -210,6 +212,13 @@ def _sentence(kpi: str, value: float, target: float, n_answers, currency: str, l
         return (
             f"Complaints took {fmt.number(value, 0, lang)} days to resolve (median; target at "
             f"most {fmt.number(target, 0, lang)})."
+        )
+    if kpi == "repeat_complaints":
+        if value < 2:
+            return "No category of complaint came up more than once in the last 12 months."
+        return (
+            f"Up to {fmt.number(value, 0, lang)} complaints about the same category in the last "
+            f"12 months (target at most {fmt.number(target, 0, lang)})."
         )
     if kpi == "price_realisation":
         if value < 1:

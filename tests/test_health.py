@@ -125,7 +125,7 @@ def test_weight_sensitivity_on_a_clear_ranking():
     table = health.weight_sensitivity(kpis, params)
     # 7 components x 2 factors; scores 100, 0, 50 keep their order whatever the weights
     assert (
-        len(table) == 24 and (table["spearman"] == 1).all() and (table["max_rank_shift"] == 0).all()
+        len(table) == 26 and (table["spearman"] == 1).all() and (table["max_rank_shift"] == 0).all()
     )
     assert "nearly the same" in health.sensitivity_sentence(table)
 

@@ -299,3 +299,37 @@ def test_roles_covered_by_hand():
     assert table.loc["A3", "roles_covered"] == 0  # no contact at all
     # score: target 1.0, red 0.0 -> 50 points for A1
     assert table.loc["A1", "score_roles_covered"] == pytest.approx(50)
+
+
+def test_repeat_complaints_by_hand():
+    complaints = frame(
+        [
+            ("k1", "A1", "2025-01-01", "delivery"),
+            ("k2", "A1", "2025-03-01", "delivery"),
+            ("k3", "A1", "2025-06-30", "delivery"),  # on as_of: inside the window
+            ("k4", "A1", "2025-02-01", "invoice"),
+            ("k5", "A1", "2024-06-30", "delivery"),  # window start is excluded
+            ("k6", "A1", "2025-07-01", "delivery"),  # after as_of
+            ("k7", "A2", "2025-01-01", "quality"),
+            ("k8", "A2", "2025-02-01", NAN),  # no category: not a repeat of anything
+            ("k9", "A2", "2025-03-01", NAN),
+        ],
+        "complaint_id account_id d:opened_date category",
+    )
+    dataset = from_frames({"accounts": _accounts(), "sales": _sales(), "complaints": complaints})
+    table = kpis.compute(dataset, AS_OF, Params())
+    assert table.loc["A1", "repeat_complaints"] == 3  # k1, k2, k3 about delivery
+    assert table.loc["A2", "repeat_complaints"] == 1
+    assert table.loc["A3", "repeat_complaints"] == 0  # no complaints at all
+    # score: target 1, red at 4, lower is better -> 3 complaints = (4 - 3) / (4 - 1) = 33.3 points
+    assert table.loc["A1", "score_repeat_complaints"] == pytest.approx(100 / 3)
+    assert table.loc["A2", "score_repeat_complaints"] == 100
+    # without a category column the component has no data
+    plain = from_frames(
+        {
+            "accounts": _accounts(),
+            "sales": _sales(),
+            "complaints": complaints.drop(columns="category"),
+        }
+    )
+    assert kpis.compute(plain, AS_OF, Params())["repeat_complaints"].isna().all()

@@ -21,6 +21,7 @@ _SHORT = {
     "contacts_per_month": "Cadence",
     "roles_covered": "Roles",
     "complaint_resolution_days": "Resolution",
+    "repeat_complaints": "Repeats",
     "price_realisation": "Prices",
     "days_to_notice": "Notice",
 }
