@@ -176,16 +176,37 @@ def unusual_months(y: pd.Series, threshold: float = 3.5) -> pd.DataFrame:
 def target_probability(fc: pd.DataFrame, target: float, months: int = 12) -> float:
     """Probability that the next ``months`` of revenue sum to at least ``target``.
 
-    Assumes the forecast errors are normal and, conservatively, perfectly correlated across
-    months, so the standard deviation of the sum is the sum of the monthly ones (taken from the
-    95 % interval: ``(upper_95 - lower_95) / (2 x 1.96)``).
+    Assumes, conservatively, that the forecast errors of the months are perfectly correlated:
+    then every quantile of the sum is the sum of the months' quantiles. The forecast gives
+    those at the standard normal scores of its levels (``mean`` at 0, ``lower_95`` at -1.96,
+    ...); the target's score is interpolated linearly between them (extrapolated from the
+    outermost pair) and the probability is ``1 - Phi(score)``. With symmetric intervals this is
+    the normal distribution of the sum, with standard deviation the sum of the months' ones;
+    the skewed intervals of log-scale forecasts keep their skew.
     """
     part = fc.iloc[:months]
-    mean = float(part["mean"].sum())
-    sd = float(((part["upper_95"] - part["lower_95"]) / (2 * stats.norm.ppf(0.975))).sum())
-    if sd <= 0:
-        return 1.0 if mean >= target else 0.0
-    return float(1 - stats.norm.cdf((target - mean) / sd))
+    scores, sums = [0.0], [float(part["mean"].sum())]
+    for col in part.columns:
+        if col.startswith("lower_") and f"upper_{col[6:]}" in part:
+            z = float(stats.norm.ppf(0.5 + float(col[6:]) / 200))
+            scores += [-z, z]
+            sums += [float(part[col].sum()), float(part[f"upper_{col[6:]}"].sum())]
+    order = np.argsort(scores)
+    z, q = np.asarray(scores)[order], np.asarray(sums)[order]
+    if not q[-1] > q[0]:
+        return 1.0 if sums[0] >= target else 0.0
+    if target <= q[0] or target >= q[-1]:
+        i = 0 if target <= q[0] else len(q) - 2
+        slope = (q[i + 1] - q[i]) / (z[i + 1] - z[i])
+        if slope <= 0:
+            return 1.0 if target <= q[0] else 0.0
+        score = z[i] + (target - q[i]) / slope
+    else:
+        i = int(np.searchsorted(q, target, side="right")) - 1
+        i = min(i, len(q) - 2)
+        step = q[i + 1] - q[i]
+        score = z[i] + (target - q[i]) / step * (z[i + 1] - z[i]) if step > 0 else z[i]
+    return float(1 - stats.norm.cdf(score))
 
 
 def backtest_mase(y: pd.Series, horizon: int = 12) -> float | None:

@@ -6,7 +6,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kamlib.forecast import forecast, forecast_totals, is_simple
+from kamlib.forecast import (
+    _damped_variance,
+    _segment_lines,
+    forecast,
+    forecast_totals,
+    is_simple,
+    level_shift,
+)
 
 
 def _months(values, start="2021-01-01") -> pd.Series:
@@ -75,3 +82,113 @@ def test_totals_equal_the_per_series_forecast():
         expected = forecast(wide[col].dropna(), 12)["mean"].sum()
         assert totals[col] == pytest.approx(expected)
     assert totals["zeros"] == 0 and totals["short"] == pytest.approx(132.0)
+
+
+class _Fit:
+    """Just what :func:`_damped_variance` reads from a fitted statsmodels model."""
+
+    def __init__(self, alpha, beta_star, phi, resid):
+        self.params = {"smoothing_level": alpha, "smoothing_trend": beta_star, "damping_trend": phi}
+        self.resid = np.asarray(resid, dtype=float)
+
+
+def test_damped_variance_by_hand():
+    # alpha 0.5, Holt's beta* 0.2 -> beta = 0.1, phi 0.9; one-step errors 1, -1, 1, -1 after the
+    # first: sigma^2 = 4 / 3 (ddof 1)
+    # c_1 = 0.5 + 0.1 * 0.9 = 0.59, c_2 = 0.5 + 0.1 * (0.9 + 0.81) = 0.671
+    # var = 4/3 * [1, 1 + 0.59^2, 1 + 0.59^2 + 0.671^2] = 4/3 * [1, 1.3481, 1.798341]
+    var = _damped_variance(_Fit(0.5, 0.2, 0.9, [9.0, 1, -1, 1, -1]), 3)
+    assert var == pytest.approx([4 / 3, 4 / 3 * 1.3481, 4 / 3 * 1.798341], rel=1e-12)
+
+
+def test_damped_variance_matches_the_analytic_ets_interval():
+    # statsmodels' ETSModel computes the ETS(A,Ad,N) interval analytically (Hyndman et al. 2008,
+    # "Forecasting with Exponential Smoothing", Table 6.1, class 1); with the same smoothing
+    # parameters the growth of the variance with the horizon must be the same
+    from statsmodels.tsa.exponential_smoothing.ets import ETSModel
+    from statsmodels.tsa.holtwinters import ExponentialSmoothing
+
+    y = _months(np.cumsum(np.random.default_rng(0).normal(0.3, 2, 60)) + 50)
+    fit = ExponentialSmoothing(y.to_numpy(), trend="add", damped_trend=True).fit()
+    p = fit.params
+    alpha = p["smoothing_level"]
+    ets = ETSModel(y, error="add", trend="add", damped_trend=True).smooth(
+        [
+            alpha,
+            alpha * p["smoothing_trend"],
+            p["damping_trend"],
+            p["initial_level"],
+            p["initial_trend"],
+        ]
+    )
+    assert np.allclose(ets.fittedvalues.to_numpy(), fit.fittedvalues)  # same model, same states
+    frame = ets.get_prediction(start=60, end=65).summary_frame()
+    width = (frame["pi_upper"] - frame["pi_lower"]).to_numpy()
+    var = _damped_variance(fit, 6)
+    assert var / var[0] == pytest.approx((width / width[0]) ** 2, rel=1e-9)
+
+
+def test_positive_series_on_the_log_scale_others_as_they_are():
+    fc = forecast(CASES["seasonal"], 12)
+    assert fc.attrs["model"].startswith("combination of damped trend and Theta (log scale")
+    assert "seasonally adjusted" in fc.attrs["model"]
+    # back from the log scale the interval is skewed upwards and stays positive
+    assert ((fc["upper_95"] - fc["mean"]) > (fc["mean"] - fc["lower_95"])).all()
+    assert (fc["lower_95"] > 0).all()
+    credit = forecast(CASES["credit notes"], 12)
+    assert "level scale" in credit.attrs["model"]
+
+
+def test_statsmodels_warnings_become_the_fallback(monkeypatch):
+    import warnings
+
+    from statsmodels.tsa.holtwinters import ExponentialSmoothing
+
+    def warn(self, *args, **kwargs):
+        warnings.warn("Optimization failed to converge", UserWarning, stacklevel=2)
+        raise AssertionError("not reached: the warning is an error inside forecast()")
+
+    monkeypatch.setattr(ExponentialSmoothing, "fit", warn)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fc = forecast(CASES["seasonal"], 12)
+    assert fc.attrs["model"] == "recent mean" and not caught
+    assert fc["mean"].iloc[0] == pytest.approx(CASES["seasonal"].iloc[-12:].mean())
+
+
+def test_segment_lines_equal_least_squares():
+    t = np.arange(10.0)
+    w = np.array([3.0, 1, 4, 1, 5, 9, 2, 6, 5, 3])
+    a, b, sse = _segment_lines(t, w, np.array([0, 4]), np.array([4, 10]))
+    for i, (lo, hi) in enumerate([(0, 4), (4, 10)]):
+        slope, intercept = np.polyfit(t[lo:hi], w[lo:hi], 1)
+        resid = w[lo:hi] - (intercept + slope * t[lo:hi])
+        assert (a[i], b[i], sse[i]) == pytest.approx((intercept, slope, resid @ resid))
+    # by hand for the first segment: t 0..3, w 3 1 4 1 -> slope -0.3, intercept 2.7,
+    # residuals 0.3 -1.4 1.9 -0.8 -> SSE 6.3
+    assert (a[0], b[0], sse[0]) == pytest.approx((2.7, -0.3, 6.3))
+
+
+def test_level_shift_found_where_business_was_won_or_lost():
+    assert level_shift(CASES["level shift"].to_numpy()) == 24
+    lost = np.r_[np.full(30, 300.0), np.full(18, 100.0)] + RNG.normal(0, 5, 48)
+    assert level_shift(lost) == 30
+    # a steep trend, a single outlier, seasonality: no level shift
+    assert level_shift(50 + 10 * np.arange(48.0) + RNG.normal(0, 5, 48)) is None
+    assert level_shift(CASES["outlier"].to_numpy()) is None
+    assert level_shift(CASES["seasonal"].to_numpy()) is None
+    # fewer than 6 months on the new level: not yet a shift
+    assert level_shift(np.r_[np.full(43, 100.0), np.full(5, 300.0)] + RNG.normal(0, 5, 48)) is None
+
+
+def test_forecast_follows_the_new_level():
+    won = forecast(CASES["level shift"], 12)
+    # after winning business the forecast stays near the new level of 300, not the trend that
+    # a model of the whole history would draw through the step
+    assert won["mean"].between(280, 320).all()
+    assert won.attrs["model"].endswith("from Jan 2023 on (level shift)")
+    lost = _months(np.r_[np.full(30, 300.0), np.full(18, 100.0)] + RNG.normal(0, 5, 48))
+    fc = forecast(lost, 12)
+    # 18 months on the new level: too short for a model, so their mean
+    assert fc["mean"].iloc[0] == pytest.approx(lost.iloc[-12:].mean())
+    assert fc.attrs["model"] == "recent mean, from Jul 2023 on (level shift)"

@@ -75,6 +75,37 @@ def test_target_probability():
     # P(sum >= 1320) = 1 - Phi(1) = 0.1587
     assert revenue.target_probability(fc, 1200) == pytest.approx(0.5, abs=1e-6)
     assert revenue.target_probability(fc, 1320) == pytest.approx(0.158655, abs=1e-5)
+    assert revenue.target_probability(fc, 1080) == pytest.approx(1 - 0.158655, abs=1e-5)
+
+
+def test_target_probability_keeps_a_skewed_interval():
+    z80, z95 = 1.2815516, 1.959964
+    # monthly quantiles (12 months): 95 % from 80 to 130, 80 % from 90 to 115, median 100;
+    # sums: 960, 1080, 1200, 1380, 1560
+    fc = pd.DataFrame(
+        {
+            "mean": [100.0] * 12,
+            "lower_80": [90.0] * 12,
+            "upper_80": [115.0] * 12,
+            "lower_95": [80.0] * 12,
+            "upper_95": [130.0] * 12,
+        }
+    )
+    assert revenue.target_probability(fc, 1200) == pytest.approx(0.5)
+    assert revenue.target_probability(fc, 1380) == pytest.approx(0.10, abs=1e-6)  # upper_80
+    assert revenue.target_probability(fc, 1560) == pytest.approx(0.025, abs=1e-6)  # upper_95
+    assert revenue.target_probability(fc, 1080) == pytest.approx(0.90, abs=1e-6)  # lower_80
+    # halfway between the median and upper_80: score z80 / 2 -> 1 - Phi(0.6407758) = 0.260842
+    assert revenue.target_probability(fc, 1290) == pytest.approx(0.260842, abs=1e-5)
+    # beyond upper_95: extrapolated with the outer slope (1560 - 1380) / (z95 - z80) per unit
+    score = z95 + 60 / (180 / (z95 - z80))
+    from scipy import stats
+
+    assert revenue.target_probability(fc, 1620) == pytest.approx(1 - stats.norm.cdf(score))
+    # no spread at all: certain either way
+    flat = pd.DataFrame({"mean": [1.0] * 12, "lower_95": [1.0] * 12, "upper_95": [1.0] * 12})
+    assert revenue.target_probability(flat, 12) == 1.0
+    assert revenue.target_probability(flat, 12.5) == 0.0
 
 
 def test_backtest_mase_needs_three_years():
