@@ -45,8 +45,10 @@ def load(sample: int | None, seed: int) -> tuple[dict, pd.DataFrame]:
         train = part.loc[part["split"] == "train"]
         # some M3 series carry placeholder years (0001-01): only the monthly spacing matters
         index = pd.date_range("2000-01-01", periods=len(train), freq="MS")
-        series[sid] = (pd.Series(train["value"].to_numpy(float), index=index),
-                       part.loc[part["split"] == "test", "value"].to_numpy(float))
+        series[sid] = (
+            pd.Series(train["value"].to_numpy(float), index=index),
+            part.loc[part["split"] == "test", "value"].to_numpy(float),
+        )
     if sample:
         rng = np.random.default_rng(seed)
         keep = sorted(rng.choice(sorted(series), size=sample, replace=False))
@@ -61,8 +63,14 @@ def score_points(name: str, forecasts: dict, series: dict, seconds: float | None
         f = forecasts[sid]
         s.append(smape(test, f))
         m.append(mase(test, f, train.to_numpy()))
-    return {"method": name, "sMAPE": np.mean(s), "MASE": np.mean(m), "cover80": np.nan,
-            "cover95": np.nan, "s/series": seconds}
+    return {
+        "method": name,
+        "sMAPE": np.mean(s),
+        "MASE": np.mean(m),
+        "cover80": np.nan,
+        "cover95": np.nan,
+        "s/series": seconds,
+    }
 
 
 def run_kam(series: dict) -> dict:
@@ -76,8 +84,14 @@ def run_kam(series: dict) -> dict:
         c80.append(np.mean((test >= fc["lower_80"]) & (test <= fc["upper_80"])))
         c95.append(np.mean((test >= fc["lower_95"]) & (test <= fc["upper_95"])))
     seconds = (time.process_time() - start) / len(series)
-    return {"method": "kam forecast()", "sMAPE": np.mean(s), "MASE": np.mean(m),
-            "cover80": 100 * np.mean(c80), "cover95": 100 * np.mean(c95), "s/series": seconds}
+    return {
+        "method": "kam forecast()",
+        "sMAPE": np.mean(s),
+        "MASE": np.mean(m),
+        "cover80": 100 * np.mean(c80),
+        "cover95": 100 * np.mean(c95),
+        "s/series": seconds,
+    }
 
 
 def run_statsforecast(series: dict) -> list[dict]:
@@ -87,8 +101,10 @@ def run_statsforecast(series: dict) -> list[dict]:
     except ImportError:
         print("statsforecast not installed: its rows are skipped (make bench installs it)")
         return []
-    frames = [pd.DataFrame({"unique_id": sid, "ds": train.index, "y": train.to_numpy()})
-              for sid, (train, _) in series.items()]
+    frames = [
+        pd.DataFrame({"unique_id": sid, "ds": train.index, "y": train.to_numpy()})
+        for sid, (train, _) in series.items()
+    ]
     df = pd.concat(frames, ignore_index=True)
     rows = []
     for model in (AutoETS(season_length=12), AutoTheta(season_length=12)):
@@ -96,7 +112,8 @@ def run_statsforecast(series: dict) -> list[dict]:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             out = StatsForecast(models=[model], freq="MS", n_jobs=1).forecast(
-                df=df, h=H, level=[80, 95])
+                df=df, h=H, level=[80, 95]
+            )
         seconds = (time.process_time() - start) / len(series)
         name = type(model).__name__
         s, m, c80, c95 = [], [], [], []
@@ -107,9 +124,16 @@ def run_statsforecast(series: dict) -> list[dict]:
             m.append(mase(test, f, train.to_numpy()))
             c80.append(np.mean((test >= part[f"{name}-lo-80"]) & (test <= part[f"{name}-hi-80"])))
             c95.append(np.mean((test >= part[f"{name}-lo-95"]) & (test <= part[f"{name}-hi-95"])))
-        rows.append({"method": f"statsforecast {name}", "sMAPE": np.mean(s), "MASE": np.mean(m),
-                     "cover80": 100 * np.mean(c80), "cover95": 100 * np.mean(c95),
-                     "s/series": seconds})
+        rows.append(
+            {
+                "method": f"statsforecast {name}",
+                "sMAPE": np.mean(s),
+                "MASE": np.mean(m),
+                "cover80": 100 * np.mean(c80),
+                "cover95": 100 * np.mean(c95),
+                "s/series": seconds,
+            }
+        )
     return rows
 
 
@@ -126,8 +150,9 @@ def main() -> int:
     rows = [run_kam(series)]
     for method in PUBLISHED:
         part = published.loc[published["method"] == method].set_index("series_id")
-        forecasts = {sid: part.loc[sid, [f"h{i}" for i in range(1, H + 1)]].to_numpy(float)
-                     for sid in series}
+        forecasts = {
+            sid: part.loc[sid, [f"h{i}" for i in range(1, H + 1)]].to_numpy(float) for sid in series
+        }
         rows.append(score_points(f"M3 {method}", forecasts, series, None))
     if not args.no_statsforecast:
         rows.extend(run_statsforecast(series))
