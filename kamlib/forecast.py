@@ -195,7 +195,7 @@ def _combination(y: pd.Series, index, levels) -> tuple[pd.DataFrame, str]:
         out = _frame(index, paths.mean(axis=0), sd, levels, lambda x: x * season_out)
     scale = "log scale" if log else "level scale"
     seasonal = ", seasonally adjusted" if si is not None else ""
-    return out, f"combination of damped trend and Theta ({scale}{seasonal})"
+    return out, f"combination of damped trend and Theta on the {scale}{seasonal}"
 
 
 def forecast(y: pd.Series, horizon: int = 12, levels: tuple[int, ...] = (80, 95)) -> pd.DataFrame:
@@ -246,7 +246,7 @@ def forecast(y: pd.Series, horizon: int = 12, levels: tuple[int, ...] = (80, 95)
             np.maximum(hi, out["mean"]),
         )
     if shift is not None:
-        model += f", from {y.index[0]:%b %Y} on (level shift)"
+        model += f", on the months since the level shift in {y.index[0]:%b %Y}"
     out.attrs["model"] = model
     return out
 

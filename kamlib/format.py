@@ -65,7 +65,12 @@ def number(value: Any, digits: int = 0, language: str = "en") -> str:
     if is_missing(value) or (isinstance(value, float) and math.isinf(value)):
         return DASH
     fmt = "#,##0" + ("." + "0" * digits if digits else "")
-    return format_decimal(value, format=fmt, locale=_locale(language))
+    return format_decimal(_no_minus_zero(value, digits), format=fmt, locale=_locale(language))
+
+
+def _no_minus_zero(value: Any, digits: int) -> Any:
+    """0 for a value that rounds to zero, so that -0.3 is written "0", not "-0"."""
+    return 0 if round(float(value), digits) == 0 else value
 
 
 def money(value: Any, currency: str = "EUR", language: str = "en", compact: bool = True) -> str:
@@ -78,7 +83,11 @@ def money(value: Any, currency: str = "EUR", language: str = "en", compact: bool
     if compact and abs(value) >= 1e4:
         return f"{number(value / 1e3, 0, language)}k {currency}"
     return format_currency(
-        value, currency, format="#,##0 ¤", locale=_locale(language), currency_digits=False
+        _no_minus_zero(value, 0),
+        currency,
+        format="#,##0 ¤",
+        locale=_locale(language),
+        currency_digits=False,
     )
 
 
@@ -87,7 +96,7 @@ def pct(value: Any, digits: int = 1, language: str = "en", signed: bool = False)
     if is_missing(value):
         return DASH
     fmt = "#,##0" + ("." + "0" * digits if digits else "") + "%"
-    text = format_percent(value, format=fmt, locale=_locale(language))
+    text = format_percent(_no_minus_zero(value, digits + 2), format=fmt, locale=_locale(language))
     return ("+" + text) if signed and value > 0 else text
 
 

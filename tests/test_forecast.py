@@ -130,7 +130,7 @@ def test_damped_variance_matches_the_analytic_ets_interval():
 
 def test_positive_series_on_the_log_scale_others_as_they_are():
     fc = forecast(CASES["seasonal"], 12)
-    assert fc.attrs["model"].startswith("combination of damped trend and Theta (log scale")
+    assert fc.attrs["model"].startswith("combination of damped trend and Theta on the log scale")
     assert "seasonally adjusted" in fc.attrs["model"]
     # back from the log scale the interval is skewed upwards and stays positive
     assert ((fc["upper_95"] - fc["mean"]) > (fc["mean"] - fc["lower_95"])).all()
@@ -186,9 +186,9 @@ def test_forecast_follows_the_new_level():
     # after winning business the forecast stays near the new level of 300, not the trend that
     # a model of the whole history would draw through the step
     assert won["mean"].between(280, 320).all()
-    assert won.attrs["model"].endswith("from Jan 2023 on (level shift)")
+    assert won.attrs["model"].endswith("on the months since the level shift in Jan 2023")
     lost = _months(np.r_[np.full(30, 300.0), np.full(18, 100.0)] + RNG.normal(0, 5, 48))
     fc = forecast(lost, 12)
     # 18 months on the new level: too short for a model, so their mean
     assert fc["mean"].iloc[0] == pytest.approx(lost.iloc[-12:].mean())
-    assert fc.attrs["model"] == "recent mean, from Jul 2023 on (level shift)"
+    assert fc.attrs["model"] == "recent mean, on the months since the level shift in Jul 2023"
