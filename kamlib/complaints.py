@@ -136,13 +136,18 @@ def analyse(ctx) -> ComplaintAnalysis | None:
     )
 
 
+def _count(n: int, noun: str) -> str:
+    """``1 complaint``, ``2 complaints``."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def summary_lines(a: ComplaintAnalysis | None) -> list[str]:
     """The complaints part's statements in words."""
     if a is None:
         return []
     opened = int(a.monthly["opened"].sum())
     lines = [
-        f"{opened} complaint(s) opened in the last 12 months; {len(a.backlog)} open at the "
+        f"{_count(opened, 'complaint')} opened in the last 12 months; {len(a.backlog)} open at the "
         "reporting date"
         + (f", the oldest {int(a.backlog['age_days'].max())} days old." if len(a.backlog) else ".")
     ]
@@ -150,7 +155,7 @@ def summary_lines(a: ComplaintAnalysis | None) -> list[str]:
     if r["n"]:
         verdict = "within" if r["median"] <= a.target_days else "above"
         lines.append(
-            f"Resolution time of the {r['n']} complaint(s) closed in the window: median "
+            f"Resolution time of the {_count(r['n'], 'complaint')} closed in the window: median "
             f"{r['median']:.0f} days, 90th percentile {r['p90']:.0f} days ({verdict} the "
             f"target of {a.target_days:.0f} days)."
         )

@@ -104,8 +104,9 @@ def pp(value: Any, digits: int = 1, language: str = "en") -> str:
     """A difference of percentages in percentage points: ``0.031 -> '+3.1 pp'``."""
     if is_missing(value):
         return DASH
+    value = _no_minus_zero(value * 100, digits)
     sign = "+" if value > 0 else ""
-    return f"{sign}{number(value * 100, digits, language)} pp"
+    return f"{sign}{number(value, digits, language)} pp"
 
 
 def date(value: Any, language: str = "en") -> str:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from kamlib import format as fmt
 from kamlib.periods import window
 from kamlib.satisfaction import percentile
 
@@ -149,8 +150,14 @@ def analyse(ctx) -> MarketAnalysis:
     )
 
 
-def summary_lines(a: MarketAnalysis) -> list[str]:
-    """The market section's statements in words."""
+def _ordinal(n: int) -> str:
+    """1st, 2nd, 3rd, 4th, 11th, 12th, 13th, 21st, 33rd."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def summary_lines(a: MarketAnalysis, currency: str = "EUR", language: str = "en") -> list[str]:
+    """The market section's statements in words (amounts in ``currency``)."""
     lines = []
     if a.segment is None:
         return ["No segment is recorded for this account, so it cannot be compared with a market."]
@@ -169,7 +176,7 @@ def summary_lines(a: MarketAnalysis) -> list[str]:
             )
     if not np.isnan(a.growth_percentile):
         lines.append(
-            f"Its growth ranks at the {a.growth_percentile:.0f}th percentile of the "
+            f"Its growth ranks at the {_ordinal(round(a.growth_percentile))} percentile of the "
             f"{a.peers} other key accounts in its segment."
         )
     if a.wallet is not None and len(a.wallet):
@@ -177,8 +184,8 @@ def summary_lines(a: MarketAnalysis) -> list[str]:
         if len(full):
             last = full.iloc[-1]
             lines.append(
-                f"Share of wallet in {full.index[-1]}: {last['share']:.0%} of an estimated "
-                f"{last['wallet']:,.0f}."
+                f"Share of wallet in {int(full.index[-1])}: {fmt.pct(last['share'], 0, language)} "
+                f"of an estimated wallet of {fmt.money(last['wallet'], currency, language)}."
             )
     else:
         lines.append("No wallet estimate (potential) for this account.")

@@ -16,6 +16,7 @@ def test_numbers_in_english_and_german():
     assert fmt.pct(0.1234, language="de") == "12,3%"
     assert fmt.pct(0.05, 0, signed=True) == "+5%"
     assert fmt.pp(0.031) == "+3.1 pp"
+    assert fmt.pp(-0.0001) == "0.0 pp"  # no "-0.0 pp" for a change that rounds to nothing
 
 
 def test_money_compact_and_exact():

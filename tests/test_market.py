@@ -65,3 +65,21 @@ def test_indexed_series_start_at_100():
     assert table.iloc[0].tolist() == [100.0, 100.0]
     assert table["account"].iloc[-1] == pytest.approx(100.0)
     assert table["market"].iloc[-1] > 100
+
+
+def test_ordinals_read_as_english():
+    from kamlib.market import _ordinal
+
+    assert [_ordinal(n) for n in (1, 2, 3, 4, 11, 12, 13, 21, 33, 100, 112)] == [
+        "1st",
+        "2nd",
+        "3rd",
+        "4th",
+        "11th",
+        "12th",
+        "13th",
+        "21st",
+        "33rd",
+        "100th",
+        "112th",
+    ]
