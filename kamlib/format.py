@@ -74,7 +74,8 @@ def _no_minus_zero(value: Any, digits: int) -> Any:
 
 
 def money(value: Any, currency: str = "EUR", language: str = "en", compact: bool = True) -> str:
-    """An amount of money; ``compact`` writes 1.2m / 345k for large amounts."""
+    """An amount of money with the ISO code (so small and large amounts read alike in one
+    table); ``compact`` writes 1.2m / 345k for large amounts."""
     if is_missing(value):
         return DASH
     value = float(value)
@@ -85,7 +86,7 @@ def money(value: Any, currency: str = "EUR", language: str = "en", compact: bool
     return format_currency(
         _no_minus_zero(value, 0),
         currency,
-        format="#,##0 ¤",
+        format="#,##0 ¤¤",
         locale=_locale(language),
         currency_digits=False,
     )

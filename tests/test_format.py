@@ -22,11 +22,11 @@ def test_numbers_in_english_and_german():
 def test_money_compact_and_exact():
     assert fmt.money(1_234_567) == "1.23m EUR"
     assert fmt.money(45_600) == "46k EUR"
-    assert fmt.money(2345, language="de") == "2.345 €"
-    assert fmt.money(2345) == "2,345 €"
-    # an amount that rounds to zero has no sign: "-0 €" would read as a loss
-    assert fmt.money(-0.3) == "0 €" and fmt.number(-0.04, 1) == "0.0"
-    assert fmt.pct(-0.00004, 1) == "0.0%" and fmt.money(-4_999.6) == "-5,000 €"
+    assert fmt.money(2345, language="de") == "2.345 EUR"
+    assert fmt.money(2345) == "2,345 EUR"
+    # an amount that rounds to zero has no sign: "-0 EUR" would read as a loss
+    assert fmt.money(-0.3) == "0 EUR" and fmt.number(-0.04, 1) == "0.0"
+    assert fmt.pct(-0.00004, 1) == "0.0%" and fmt.money(-4_999.6) == "-5,000 EUR"
 
 
 def test_missing_values_show_a_dash():
