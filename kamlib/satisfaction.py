@@ -137,8 +137,12 @@ def nps(scores: pd.Series | list) -> Score:
     )
 
 
-def csat(values: pd.Series | list) -> Score:
-    """Mean satisfaction with a t interval; a single answer gets its value as the interval."""
+def csat(values: pd.Series | list, scale: tuple[float, float] = (1, 5)) -> Score:
+    """Mean satisfaction with a t interval; a single answer gets its value as the interval.
+
+    The interval is cut to the answer ``scale`` (1..5 in the data contract): a mean of answers
+    from 1 to 5 cannot lie above 5, however wide the t interval of a few answers is.
+    """
     s = pd.Series(values, dtype=float).dropna()
     n = len(s)
     if n == 0:
@@ -147,7 +151,8 @@ def csat(values: pd.Series | list) -> Score:
     if n == 1:
         return Score(mean, 1, ci_low=mean, ci_high=mean)
     half = stats.t.ppf(0.975, n - 1) * float(s.std(ddof=1)) / math.sqrt(n)
-    return Score(mean, n, ci_low=mean - half, ci_high=mean + half)
+    low, high = scale
+    return Score(mean, n, ci_low=max(mean - half, low), ci_high=min(mean + half, high))
 
 
 def top2box(values: pd.Series | list, scale_max: int = 5) -> Score:

@@ -56,13 +56,15 @@ def test_nps_edge_cases():
 def test_csat_and_top2box():
     # mean 4, s = sqrt(((1 + 0 + 1 + 0)/3)) for 3, 4, 5, 4 -> s^2 = 2/3
     c = sat.csat([3, 4, 5, 4])
-    half = 3.182446305284263 * math.sqrt(2 / 3) / 2  # t(0.975, 3) * s / sqrt(4)
-    assert (
-        c.score == 4
-        and c.ci_low == pytest.approx(4 - half)
-        and c.ci_high == pytest.approx(4 + half)
-    )
+    half = 3.182446305284263 * math.sqrt(2 / 3) / 2  # t(0.975, 3) * s / sqrt(4) = 1.299
+    # 4 + 1.299 lies beyond the 1-5 scale: cut to 5
+    assert c.score == 4 and c.ci_low == pytest.approx(4 - half) and c.ci_high == 5
+    assert sat.csat([3, 4, 5, 4], scale=(0, 10)).ci_high == pytest.approx(4 + half)
     assert sat.csat([]).empty and sat.csat([2]).ci_low == 2
+    # 4, 5, 5, 5, 5: mean 4.8, s^2 = 0.2, t(0.975, 4) = 2.776445 -> 4.8 +- 0.555289: the upper end
+    # 5.36 lies beyond the scale and is cut to 5
+    c = sat.csat([4, 5, 5, 5, 5])
+    assert c.ci_low == pytest.approx(4.8 - 2.776445105 * math.sqrt(0.2 / 5)) and c.ci_high == 5
     t2b = sat.top2box([5, 4, 3, 2])  # 2 of 4 in the top two boxes
     assert t2b.score == 50
 
