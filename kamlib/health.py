@@ -220,17 +220,21 @@ def sensitivity_sentence(table: pd.DataFrame) -> str:
     """The sensitivity check in one sentence for the portfolio report."""
     if table.empty:
         return "No accounts to compare."
+    from kamlib.summary import COMPONENT_LABELS
+
     worst = table.loc[table["spearman"].idxmin()]
+    component = f'"{COMPONENT_LABELS.get(worst["component"], worst["component"])}"'
     changes = int(table["status_changes"].max())
+    accounts = "1 account changes its" if changes == 1 else f"{changes} accounts change their"
     return (
         f"Moving any single weight by 20 % keeps the ranking of the accounts nearly the same "
         f"(lowest rank correlation {worst['spearman']:.3f}, when the weight of "
-        f"{worst['component']} moves); at most {changes} account(s) change their traffic light "
+        f"{component} moves); at most {accounts} traffic light "
         f"and no account moves more than {int(table['max_rank_shift'].max())} ranks."
         if worst["spearman"] >= 0.9
-        else f"The ranking depends on the weights: moving the weight of {worst['component']} by "
+        else f"The ranking depends on the weights: moving the weight of {component} by "
         f"20 % lowers the rank correlation to {worst['spearman']:.2f} and changes the traffic "
-        f"light of up to {changes} account(s)."
+        f"light of up to {changes} {'account' if changes == 1 else 'accounts'}."
     )
 
 

@@ -14,6 +14,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from kamlib import format as fmt
+
 __all__ = [
     "revenue_share",
     "abc_class",
@@ -175,8 +177,8 @@ def alerts(kpis: pd.DataFrame, names: pd.Series, params) -> list[str]:
     if share[top] > limit:
         out.append(
             f"{names.get(top, top)} alone brings {share[top]:.1%} of the revenue (alert "
-            f"above {limit:.0%}): losing it would cost {kpis.at[top, 'revenue_12m']:,.0f} "
-            f"{params.currency} a year."
+            f"above {limit:.0%}): losing it would cost "
+            f"{fmt.money(kpis.at[top, 'revenue_12m'], params.currency, params.language)} a year."
         )
     top5 = top5_share(kpis["revenue_12m"])
     if top5 > params.concentration.top5_share:

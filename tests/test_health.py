@@ -127,7 +127,11 @@ def test_weight_sensitivity_on_a_clear_ranking():
     assert (
         len(table) == 26 and (table["spearman"] == 1).all() and (table["max_rank_shift"] == 0).all()
     )
-    assert "nearly the same" in health.sensitivity_sentence(table)
+    sentence = health.sensitivity_sentence(table)
+    assert "nearly the same" in sentence and "at most 0 accounts change their" in sentence
+    # the component is named as in the reports, not by its column name
+    # (all correlations are 1 here: the first component, revenue growth, is reported)
+    assert 'weight of "Revenue growth vs previous 12 months" moves' in sentence
 
 
 def test_change_explained_adds_up():
