@@ -52,6 +52,10 @@ def initiated_share(interactions: pd.DataFrame, window: Window) -> float:
     return float((stated == "customer").mean()) if len(stated) else float("nan")
 
 
+#: a contact role not reached for longer than this many days is a gap (report and health score)
+ROLE_GAP_DAYS = 180
+
+
 def portfolio_roles(everyone: pd.DataFrame | None) -> list[str]:
     """The contact roles every account is judged against: the usual roles that occur anywhere
     in ``interactions`` (all accounts), then any other role that occurs; the usual roles when
@@ -63,7 +67,10 @@ def portfolio_roles(everyone: pd.DataFrame | None) -> list[str]:
 
 
 def role_coverage(
-    interactions: pd.DataFrame, roles: list[str], as_of: pd.Timestamp, limit_days: int = 180
+    interactions: pd.DataFrame,
+    roles: list[str],
+    as_of: pd.Timestamp,
+    limit_days: int = ROLE_GAP_DAYS,
 ) -> pd.DataFrame:
     """For every role: the last contact up to ``as_of`` and the days since; ``gap`` when never
     reached or not for more than ``limit_days`` days."""
@@ -142,6 +149,6 @@ def findings(ctx) -> list:
         Finding(
             "yellow",
             "communication",
-            "No contact for more than 180 days with: " + ", ".join(gaps) + ".",
+            f"No contact for more than {ROLE_GAP_DAYS} days with: " + ", ".join(gaps) + ".",
         )
     ]

@@ -131,6 +131,31 @@ def _segment_lines(t: np.ndarray, w: np.ndarray, lo: np.ndarray, hi: np.ndarray)
     return intercept, slope, sse
 
 
+def _working_scale(values: np.ndarray) -> tuple[np.ndarray | None, np.ndarray, bool]:
+    """The seasonal index (or None), the seasonally adjusted series on the scale the models see
+    (its log when every month is positive) and whether that scale is the log."""
+    n = len(values)
+    si = seasonal_index(values)
+    adjusted = values / si[np.arange(n) % 12] if si is not None else values
+    log = bool((adjusted > 0).all())
+    return si, (np.log(adjusted) if log else adjusted), log
+
+
+def _shift_position(w: np.ndarray, min_before: int = 12, min_after: int = 6) -> int | None:
+    """:func:`level_shift` on a series already on its working scale."""
+    n = len(w)
+    if n < min_before + min_after:
+        return None
+    t = np.arange(n, dtype=float)
+    k = np.arange(min_before, n - min_after + 1)
+    a1, b1, sse1 = _segment_lines(t, w, np.zeros_like(k), k)
+    a2, b2, sse2 = _segment_lines(t, w, k, np.full_like(k, n))
+    best = int(np.argmin(sse1 + sse2))
+    sigma = np.sqrt((sse1[best] + sse2[best]) / (n - 4))
+    jump = (a2[best] + b2[best] * k[best]) - (a1[best] + b1[best] * k[best])
+    return int(k[best]) if abs(jump) > SHIFT_SIGMAS * sigma else None
+
+
 def level_shift(y: np.ndarray, min_before: int = 12, min_after: int = 6) -> int | None:
     """Position of the first month of a new level (business won or lost), or None.
 
@@ -142,20 +167,9 @@ def level_shift(y: np.ndarray, min_before: int = 12, min_after: int = 6) -> int 
     has too large residuals.
     """
     values = np.asarray(y, dtype=float)
-    n = len(values)
-    if n < min_before + min_after:
+    if len(values) < min_before + min_after:
         return None
-    si = seasonal_index(values)
-    adjusted = values / si[np.arange(n) % 12] if si is not None else values
-    w = np.log(adjusted) if (adjusted > 0).all() else adjusted
-    t = np.arange(n, dtype=float)
-    k = np.arange(min_before, n - min_after + 1)
-    a1, b1, sse1 = _segment_lines(t, w, np.zeros_like(k), k)
-    a2, b2, sse2 = _segment_lines(t, w, k, np.full_like(k, n))
-    best = int(np.argmin(sse1 + sse2))
-    sigma = np.sqrt((sse1[best] + sse2[best]) / (n - 4))
-    jump = (a2[best] + b2[best] * k[best]) - (a1[best] + b1[best] * k[best])
-    return int(k[best]) if abs(jump) > SHIFT_SIGMAS * sigma else None
+    return _shift_position(_working_scale(values)[1], min_before, min_after)
 
 
 def _damped_variance(fit, h: int) -> np.ndarray:
@@ -172,27 +186,26 @@ def _damped_variance(fit, h: int) -> np.ndarray:
     return sigma2 * (1 + np.concatenate([[0.0], np.cumsum(c2)]))
 
 
-def _combination(y: pd.Series, index, levels) -> tuple[pd.DataFrame, str]:
-    """Mean of damped trend and Theta on the seasonally adjusted (log) series, re-seasonalised."""
+def _combination(
+    y: pd.Series, index, levels, prepared: tuple | None = None
+) -> tuple[pd.DataFrame, str]:
+    """Mean of damped trend and Theta on the seasonally adjusted (log) series, re-seasonalised.
+
+    ``prepared``: :func:`_working_scale` of ``y`` when the caller has it already.
+    """
     from statsmodels.tsa.forecasting.theta import ThetaModel
     from statsmodels.tsa.holtwinters import ExponentialSmoothing
 
     values = y.to_numpy(dtype=float)
     n, h = len(values), len(index)
-    si = seasonal_index(values)
-    season_in = si[np.arange(n) % 12] if si is not None else np.ones(n)
+    si, work, log = prepared if prepared is not None else _working_scale(values)
     season_out = si[np.arange(n, n + h) % 12] if si is not None else np.ones(h)
-    adjusted = values / season_in
-    log = bool((adjusted > 0).all())
-    work = np.log(adjusted) if log else adjusted
     damped = ExponentialSmoothing(work, trend="add", damped_trend=True).fit()
     theta = ThetaModel(work, period=12, deseasonalize=False).fit()
     paths = np.vstack([damped.forecast(h), np.asarray(theta.forecast(h))])
     sd = np.sqrt(_damped_variance(damped, h) + paths.var(axis=0))
-    if log:
-        out = _frame(index, paths.mean(axis=0), sd, levels, lambda x: np.exp(x) * season_out)
-    else:
-        out = _frame(index, paths.mean(axis=0), sd, levels, lambda x: x * season_out)
+    back = (lambda x: np.exp(x) * season_out) if log else (lambda x: x * season_out)
+    out = _frame(index, paths.mean(axis=0), sd, levels, back)
     scale = "log scale" if log else "level scale"
     seasonal = ", seasonally adjusted" if si is not None else ""
     return out, f"combination of damped trend and Theta on the {scale}{seasonal}"
@@ -222,17 +235,20 @@ def forecast(y: pd.Series, horizon: int = 12, levels: tuple[int, ...] = (80, 95)
         raise ValueError(f"'levels' must be percentages between 0 and 100, got {levels!r}.")
     y = _as_monthly(y)
     index = _future_index(y, int(horizon))
-    shift = None if is_simple(y) else level_shift(y.to_numpy())
-    if shift is not None:  # only the months since business was won or lost describe the future
-        y = y.iloc[shift:]
     model = "recent mean"
-    out = None
+    out, shift = None, None
     if not is_simple(y):
         try:
+            # the level-shift test decomposes the series too: its warnings are trapped as well
             with warnings.catch_warnings():
                 warnings.simplefilter("error")
-                out, model = _combination(y, index, levels)
-            if not np.isfinite(out.to_numpy()).all():
+                prepared = _working_scale(y.to_numpy(dtype=float))
+                shift = _shift_position(prepared[1])
+                if shift is not None:  # only the months since business was won or lost count
+                    y, prepared = y.iloc[shift:], None
+                if not is_simple(y):
+                    out, model = _combination(y, index, levels, prepared)
+            if out is not None and not np.isfinite(out.to_numpy()).all():
                 out = None
         except Exception:  # noqa: BLE001 - any failure of the model means the fallback
             out = None

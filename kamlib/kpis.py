@@ -19,7 +19,7 @@ import pandas as pd
 
 from kamlib import communication, contracts, forecast, health, portfolio, revenue
 from kamlib.data import Dataset
-from kamlib.params import Params
+from kamlib.params import HEALTH_KPIS, Params
 from kamlib.periods import Window, previous_window, window
 
 __all__ = [
@@ -54,16 +54,8 @@ KPI_COLUMNS = [
     "health_status",
 ]
 _COUNTS = ("nps_n", "contacts_12m", "open_complaints", "complaints_12m")
-ROLE_GAP_DAYS = 180  # a contact role not reached for longer is a gap (as in the report)
 #: Health components that are not kpis.csv columns (see :func:`health_inputs`).
-HEALTH_INPUTS = [
-    "contacts_per_month",
-    "roles_covered",
-    "complaint_resolution_days",
-    "repeat_complaints",
-    "price_realisation",
-    "days_to_notice",
-]
+HEALTH_INPUTS = [k for k in HEALTH_KPIS if k not in KPI_COLUMNS]
 
 
 def _happened(dates: pd.Series, as_of: pd.Timestamp) -> pd.Series:
@@ -260,7 +252,7 @@ def health_inputs(dataset: Dataset, as_of: pd.Timestamp, base: pd.DataFrame) -> 
         roles = communication.portfolio_roles(interactions)
         recent = interactions.loc[
             (interactions["date"] <= as_of)
-            & ((as_of - interactions["date"]).dt.days <= ROLE_GAP_DAYS)
+            & ((as_of - interactions["date"]).dt.days <= communication.ROLE_GAP_DAYS)
             & interactions["contact_role"].isin(roles)
         ]
         reached = recent.groupby("account_id")["contact_role"].nunique()
@@ -269,8 +261,7 @@ def health_inputs(dataset: Dataset, as_of: pd.Timestamp, base: pd.DataFrame) -> 
     complaints = dataset.get("complaints")
     out["complaint_resolution_days"] = _empty(ids)
     if complaints is not None and "closed_date" in complaints:
-        closed = complaints["closed_date"].where(complaints["closed_date"] <= as_of)
-        done = complaints.loc[win.contains(closed)]
+        done = complaints.loc[win.contains(_happened(complaints["closed_date"], as_of))]
         days = (done["closed_date"] - done["opened_date"]).dt.days.astype(float)
         out["complaint_resolution_days"] = days.groupby(done["account_id"]).median().reindex(ids)
     out["repeat_complaints"] = _empty(ids)
@@ -292,18 +283,13 @@ def health_inputs(dataset: Dataset, as_of: pd.Timestamp, base: pd.DataFrame) -> 
     table = dataset.get("contracts")
     out["days_to_notice"] = _empty(ids)
     if table is not None:
-        end = table["end_date"] if "end_date" in table else pd.Series(pd.NaT, index=table.index)
-        running = table.loc[end.isna() | (end >= as_of)].assign(end=end)
-        notice = (
-            running["notice_days"].astype(float).fillna(0.0)
-            if "notice_days" in running
-            else pd.Series(0.0, index=running.index)
-        )
-        running = running.assign(
-            days=(running["end"] - as_of).dt.days - notice, open_ended=running["end"].isna()
-        )
-        g = running.sort_values("end").groupby("account_id")
-        last = g["days"].last().where(~g["open_ended"].any())
+        # the report's contract dates (running contracts, notice deadline), per account
+        dates = contracts.contract_dates(table, as_of, horizon_days=0)
+        account = table.loc[dates.index, "account_id"]
+        # sorted by end date: the last non-empty deadline is the contract ending last
+        last = dates["days_to_notice"].groupby(account).last()
+        open_ended = dates["end_date"].isna().groupby(account).any()
+        last = last.where(~open_ended.reindex(last.index, fill_value=False))
         out["days_to_notice"] = last.reindex(ids).astype(float)
     return out
 

@@ -17,6 +17,7 @@ Key account surveys are small, so every score comes with a 95 % interval:
 from __future__ import annotations
 
 import functools
+import hashlib
 import itertools
 import math
 import re
@@ -494,10 +495,7 @@ def analyse(
         source = in_window
         if len(own) < MIN_DRIVER_ANSWERS and all_surveys is not None:
             source, pooled = all_surveys.loc[window.contains(all_surveys["date"])], True
-        try:
-            drivers = key_drivers(source, target, ratings, "lmg", bootstrap=DRIVER_BOOTSTRAP)
-        except ValueError:
-            drivers = None
+        drivers = _report_drivers(source[[target, *ratings]], target, ratings)
     performance = in_window[ratings].mean() if ratings else pd.Series(dtype=float)
     comments = pd.DataFrame()
     if "comment" in surveys and "nps" in surveys:
@@ -546,6 +544,27 @@ def summary_lines(a: SatisfactionAnalysis | None, params) -> list[str]:
         )
     lines.append(a.change)
     return lines
+
+
+_DRIVERS: dict[tuple, pd.DataFrame | None] = {}  # per kernel: see _report_drivers
+
+
+def _report_drivers(data: pd.DataFrame, target: str, ratings: list[str]) -> pd.DataFrame | None:
+    """:func:`key_drivers` with the bootstrap intervals the report shows; None when it cannot
+    be computed. Every account with too few answers of its own gets the same pooled analysis,
+    so results are kept per kernel, keyed by the answers' content (row order included, as the
+    resampling depends on it)."""
+    rows = pd.util.hash_pandas_object(data, index=False).to_numpy()
+    key = (target, tuple(ratings), hashlib.sha1(rows.tobytes()).hexdigest())
+    if key not in _DRIVERS:
+        if len(_DRIVERS) >= 8:
+            _DRIVERS.clear()
+        try:
+            _DRIVERS[key] = key_drivers(data, target, ratings, "lmg", bootstrap=DRIVER_BOOTSTRAP)
+        except ValueError:
+            _DRIVERS[key] = None
+    hit = _DRIVERS[key]
+    return None if hit is None else hit.copy()
 
 
 def drivers_table(a: SatisfactionAnalysis | None) -> pd.DataFrame:

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from kamlib import format as fmt
+from kamlib.communication import ROLE_GAP_DAYS
 from kamlib.params import HEALTH_KPIS, LOWER_IS_BETTER, Params
 
 __all__ = [
@@ -46,7 +47,7 @@ KPI_LABELS = {
 COMPONENT_LABELS = {
     **KPI_LABELS,
     "contacts_per_month": "Contacts per month",
-    "roles_covered": "Contact roles reached in 180 days",
+    "roles_covered": f"Contact roles reached in {ROLE_GAP_DAYS} days",
     "complaint_resolution_days": "Median days to resolve a complaint",
     "repeat_complaints": "Most complaints about one category",
     "price_realisation": "Prices realised against the price list",
@@ -206,7 +207,7 @@ def _sentence(kpi: str, value: float, target: float, n_answers, currency: str, l
     if kpi == "roles_covered":
         return (
             f"{fmt.pct(value, 0, lang)} of the customer's contact roles were reached in the last "
-            f"180 days (target {fmt.pct(target, 0, lang)})."
+            f"{ROLE_GAP_DAYS} days (target {fmt.pct(target, 0, lang)})."
         )
     if kpi == "complaint_resolution_days":
         return (

@@ -192,3 +192,14 @@ def test_forecast_follows_the_new_level():
     # 18 months on the new level: too short for a model, so their mean
     assert fc["mean"].iloc[0] == pytest.approx(lost.iloc[-12:].mean())
     assert fc.attrs["model"] == "recent mean, on the months since the level shift in Jul 2023"
+
+
+def test_level_shift_test_prints_no_warning():
+    # a constant history makes the autocorrelation of the seasonality test divide by zero: the
+    # warning must become the fallback, not reach the report
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fc = forecast(_months([100.0] * 30), 12)
+    assert not caught and fc.attrs["model"] == "recent mean" and (fc["mean"] == 100).all()

@@ -296,3 +296,19 @@ def test_analyse_pools_drivers_for_a_small_account_and_tables_them():
     assert (table["interval low"] <= table["share of explained variance"]).all()
     assert "pooled" in sat.drivers_note(result) and "500 resamples" in sat.drivers_note(result)
     assert sat.drivers_table(None).empty
+
+
+def test_report_drivers_are_computed_once_per_content(swiss, monkeypatch):
+    drivers = SWISS_X
+    calls = []
+    real = sat.key_drivers
+    monkeypatch.setattr(sat, "key_drivers", lambda *a, **k: calls.append(1) or real(*a, **k))
+    monkeypatch.setattr(sat, "_DRIVERS", {})
+    first = sat._report_drivers(swiss, "Fertility", drivers)
+    first.loc[drivers[0], "share"] = -1.0  # a caller changing its copy changes nothing shared
+    again = sat._report_drivers(swiss.copy(), "Fertility", drivers)
+    assert len(calls) == 1 and again.loc[drivers[0], "share"] > 0
+    assert again.attrs["bootstrap"] == sat.DRIVER_BOOTSTRAP
+    # other answers (here: the same answers in another order) are analysed anew
+    sat._report_drivers(swiss.iloc[::-1], "Fertility", drivers)
+    assert len(calls) == 2
