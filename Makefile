@@ -31,7 +31,7 @@ report: demo ## Write every demo report to reports/ (open reports/index.html)
 .PHONY: test
 test: $(STAMP) ## Run all tests: unit, notebooks (nbval), end-to-end, lint
 	$(BIN)/ruff check .
-	$(BIN)/python -m kamlib.notebooks check notebooks
+	$(BIN)/python -m kamlib.nbstrip check notebooks
 	$(BIN)/pytest
 	$(BIN)/pytest -p no:cacheprovider --nbval-lax --nbval-current-env notebooks
 
@@ -39,13 +39,13 @@ test: $(STAMP) ## Run all tests: unit, notebooks (nbval), end-to-end, lint
 lint: $(STAMP) ## ruff check and format check, notebooks stored without outputs
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m kamlib.notebooks check notebooks
+	$(BIN)/python -m kamlib.nbstrip check notebooks
 
 .PHONY: format
 format: $(STAMP) ## ruff format and fix, strip notebook outputs
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
-	$(BIN)/python -m kamlib.notebooks strip notebooks
+	$(BIN)/python -m kamlib.nbstrip strip notebooks
 
 .PHONY: bench
 bench: $(STAMP) ## Run the benchmarks (needs ../shared/data for the real-data ones)

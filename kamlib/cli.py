@@ -8,15 +8,24 @@ tracebacks (set ``KAM_DEBUG=1`` to see one).
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
 from kamlib.errors import DataError, KamError
+from kamlib.run.kernels import CELL_TIMEOUT
 
 __all__ = ["app", "main"]
 
@@ -75,12 +84,19 @@ def report(
     params: Annotated[Path | None, typer.Option("--params", help="Parameter folder.")] = None,
     as_of: Annotated[str | None, typer.Option("--as-of", help="Reporting date YYYY-MM-DD.")] = None,
     jobs: Annotated[int, typer.Option("--jobs", help="Reports built in parallel.")] = 1,
+    timeout: Annotated[
+        int,
+        typer.Option(
+            "--timeout",
+            help="Seconds a notebook cell may run before its section is given up.",
+        ),
+    ] = CELL_TIMEOUT,
     account_ids: Annotated[
         list[str] | None, typer.Argument(help="Accounts (default: every key account).")
     ] = None,
 ) -> None:
     """Write one HTML report per key account, portfolio.html, index.html, kpis.csv, summary.json."""
-    from kamlib import report as report_module
+    from kamlib import run as runner
 
     if as_of is not None:
         import re
@@ -92,44 +108,76 @@ def report(
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
+        TextColumn("left"),
+        TimeRemainingColumn(),
         console=err,
         transient=True,
         disable=not err.is_terminal,
     )
     task = None
 
+    def start(total: int) -> None:
+        nonlocal task
+        task = progress.add_task("reports", total=total)
+
     def tick(result) -> None:
         if result.status != "ok":
-            err.print(f"failed: {result.account_id}: {result.error}", markup=False, soft_wrap=True)
+            err.print(
+                f"{result.status}: {result.account_id}: {result.error}",
+                markup=False,
+                soft_wrap=True,
+            )
         if task is not None:
             progress.advance(task)
 
+    # a scheduler stopping the run (SIGTERM) is handled like Ctrl-C: kernels ended, no
+    # half-written file
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         with progress:
-            task = progress.add_task("reports", total=None)
-            result = report_module.run(
+            result = runner.run(
                 data,
                 out,
                 params_dir=params,
                 as_of=as_of,
                 jobs=jobs,
+                timeout=timeout,
                 account_ids=account_ids or (),
+                on_start=start,
                 on_progress=tick,
             )
+    except runner.Interrupted as exc:
+        err.print(str(exc), markup=False, soft_wrap=True)
+        raise typer.Exit(_STOP_CODE[0]) from None
+    except KeyboardInterrupt:  # before the reports were started: nothing was written
+        err.print("interrupted before any report was written.", markup=False)
+        raise typer.Exit(_STOP_CODE[0]) from None
     except DataError as exc:
         err.print(str(exc), markup=False, soft_wrap=True)
         raise typer.Exit(2) from None
     except KamError as exc:
         _fail(str(exc), 2)
-    ok = len(result.results) - len([r for r in result.failed if r.account_id != "portfolio"])
+    accounts = result.results
+    ok = sum(r.status == "ok" for r in accounts)
+    partial = sum(r.status == "partial" for r in accounts)
     err.print(
-        f"{ok} of {len(result.results)} account reports written to {out} in "
-        f"{result.seconds:.1f} s; open {out / 'index.html'}"
+        f"{ok} of {len(accounts)} account reports written complete"
+        + (f", {partial} partial" if partial else "")
+        + f" to {out} in {result.seconds:.1f} s; open {out / 'index.html'}"
     )
-    if result.failed:
-        names = ", ".join(r.account_id for r in result.failed)
-        err.print(f"failed: {names}", markup=False)
+    for label, group in (("failed", result.failed), ("partial", result.partial)):
+        if group:
+            err.print(f"{label}: " + ", ".join(r.account_id for r in group), markup=False)
     raise typer.Exit(result.exit_code)
+
+
+#: exit code of a stopped run: 130 after Ctrl-C (128 + SIGINT), 143 after SIGTERM
+_STOP_CODE = [130]
+
+
+def _terminate(signum, frame) -> None:  # noqa: ARG001
+    _STOP_CODE[0] = 128 + signum
+    raise KeyboardInterrupt
 
 
 @app.command("params")
@@ -160,6 +208,9 @@ def main() -> None:
     except KamError as exc:
         err.print(f"error: {exc}", markup=False, soft_wrap=True)
         sys.exit(2)
+    except KeyboardInterrupt:
+        err.print("interrupted.", markup=False)
+        sys.exit(_STOP_CODE[0])
     except Exception as exc:
         if os.environ.get("KAM_DEBUG"):
             raise

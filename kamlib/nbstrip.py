@@ -1,4 +1,4 @@
-"""Keep notebooks committed without outputs: ``python -m kamlib.notebooks check|strip DIR``."""
+"""Keep notebooks committed without outputs: ``python -m kamlib.nbstrip check|strip DIR``."""
 
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ def strip(path: Path) -> bool:
 def main(argv: list[str]) -> int:
     """``check DIR`` exits 1 if any notebook stores outputs; ``strip DIR`` removes them."""
     if len(argv) != 2 or argv[0] not in ("check", "strip"):
-        print("usage: python -m kamlib.notebooks check|strip DIR", file=sys.stderr)
+        print("usage: python -m kamlib.nbstrip check|strip DIR", file=sys.stderr)
         return 2
     paths = sorted(Path(argv[1]).glob("*.ipynb"))
     if argv[0] == "strip":

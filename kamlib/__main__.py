@@ -1,0 +1,5 @@
+"""``python -m kamlib``: the same command line as ``kam``."""
+
+from kamlib.cli import main
+
+main()

@@ -1,0 +1,182 @@
+"""What a run writes for people: the report HTML, the audit notebook and the index page.
+
+* :func:`for_readers` replaces each failed section by one short notice in the reader's
+  language (never a traceback);
+* :func:`audit_notebook` is the executed notebook with every traceback kept and each failing
+  cell marked the way papermill marks one (a message at the top, an anchor before the cell);
+* :func:`export_html` renders with nbconvert's ``kam`` template (no code, nothing loaded from
+  the network, images inline);
+* :func:`index_html` renders ``index.html`` from an autoescaping Jinja template.
+"""
+
+from __future__ import annotations
+
+import copy
+import html
+import importlib.resources
+import itertools
+from collections.abc import Sequence
+from pathlib import Path
+
+import jinja2
+import nbformat
+from nbconvert import HTMLExporter
+from nbconvert.preprocessors import Preprocessor, TagRemovePreprocessor
+
+from kamlib.run.compose import heading, section_of
+from kamlib.run.kernels import Failure
+
+__all__ = [
+    "NOTICE",
+    "TEMPLATES_DIR",
+    "audit_notebook",
+    "export_html",
+    "for_readers",
+    "index_html",
+]
+
+TEMPLATES_DIR = Path(str(importlib.resources.files("kamlib") / "templates"))
+#: shown instead of a section that could not be produced, in the reader's language
+NOTICE = {
+    "en": "This section could not be produced from the data; the analyst has been told.",
+    "de": "Dieser Abschnitt konnte aus den Daten nicht erstellt werden; "
+    "das Analyseteam ist informiert.",
+}
+# papermill's marker, so that papermill.execute.remove_error_markers recognises ours
+ERROR_MARKER_TAG = "papermill-error-cell-tag"
+_ERROR_STYLE = 'style="color:red; font-family:Helvetica Neue, Helvetica, Arial, sans-serif;"'
+
+
+def _notice_cell(language: str, cell_id: str) -> nbformat.NotebookNode:
+    text = NOTICE.get(language, NOTICE["en"])
+    cell = nbformat.v4.new_code_cell("")
+    cell["id"] = cell_id
+    cell.outputs = [
+        nbformat.v4.new_output(
+            "display_data",
+            data={
+                "text/html": f'<p class="kam-missing kam-failed">{html.escape(text)}</p>',
+                "text/plain": text,
+            },
+        )
+    ]
+    return cell
+
+
+def for_readers(
+    nb: nbformat.NotebookNode, failures: Sequence[Failure], language: str = "en"
+) -> nbformat.NotebookNode:
+    """A copy of an executed notebook in which every failed section is its heading plus a notice.
+
+    The section's title cell (the markdown cell with its ``## `` heading) is kept, followed by
+    the notice; everything else of the section is dropped, so no error output, half-drawn table
+    or traceback reaches the reader.
+    """
+    failed = {f.section for f in failures}
+    out = copy.deepcopy(nb)
+    cells = []
+    # a section's cells are contiguous (see kamlib.run.compose)
+    for section, group in itertools.groupby(out.cells, key=section_of):
+        group = list(group)
+        if section not in failed:
+            cells.extend(group)
+            continue
+        cells.extend([c for c in group if heading(c)][:1])
+        cells.append(_notice_cell(language, f"kam-notice-{len(cells)}"))
+    out.cells = cells
+    return out
+
+
+def audit_notebook(
+    nb: nbformat.NotebookNode, failures: Sequence[Failure]
+) -> nbformat.NotebookNode:
+    """The executed notebook for the audit trail: tracebacks kept, failing cells marked."""
+    out = copy.deepcopy(nb)
+    if not failures:
+        return out
+    ids = {f.cell: f for f in failures if f.cell is not None}
+    cells = []
+    for index, cell in enumerate(out.cells):
+        if index in ids:
+            anchor = nbformat.v4.new_markdown_cell(
+                f'<span id="kam-error-cell-{index}" {_ERROR_STYLE}>Execution encountered an '
+                f"exception here; the rest of the section &quot;{html.escape(ids[index].section)}"
+                "&quot; was skipped:</span>"
+            )
+            anchor.metadata["tags"] = [ERROR_MARKER_TAG]
+            cells.append(anchor)
+        cells.append(cell)
+    lines = "<br>".join(
+        f'Section &quot;{html.escape(f.section)}&quot;: <a href="#kam-error-cell-{f.cell}">'
+        f"cell {f.cell}</a>: {html.escape(f.error)}"
+        for f in failures
+    )
+    top = nbformat.v4.new_markdown_cell(
+        f"<span {_ERROR_STYLE}>An exception was encountered; see the marked cells.</span><br>"
+        + lines
+    )
+    top.metadata["tags"] = [ERROR_MARKER_TAG]
+    out.cells = [top, *cells]
+    return out
+
+
+class _DropStderr(Preprocessor):
+    """Drop stderr streams: warnings are for the log, not for the account manager."""
+
+    def preprocess_cell(self, cell, resources, index):
+        if cell.cell_type == "code":
+            cell.outputs = [
+                o for o in cell.outputs if not (o.output_type == "stream" and o.name == "stderr")
+            ]
+        return cell, resources
+
+
+def export_html(nb: nbformat.NotebookNode, title: str, footer: str) -> str:
+    """Render an executed notebook to self-contained HTML without code or network resources."""
+    exporter = HTMLExporter(
+        template_name="kam",
+        extra_template_basedirs=[str(TEMPLATES_DIR)],
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+    )
+    exporter.register_preprocessor(
+        TagRemovePreprocessor(
+            remove_cell_tags={
+                "parameters",
+                "injected-parameters",
+                "setup",
+                "remove-cell",
+                ERROR_MARKER_TAG,
+            },
+            enabled=True,
+        ),
+        enabled=True,
+    )
+    exporter.register_preprocessor(_DropStderr(), enabled=True)
+    nb = copy.deepcopy(nb)
+    nb.metadata["title"] = title
+    body, _ = exporter.from_notebook_node(nb, resources={"kam_footer": footer})
+    return body
+
+
+_PAGES = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR / "pages")),
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+    keep_trailing_newline=True,
+)
+
+
+def index_html(**context) -> str:
+    """``index.html``: every report of the run with its traffic light and status.
+
+    Parameters
+    ----------
+    **context
+        ``as_of`` (a date text), ``rows`` (dicts with ``name``, ``account_id``, ``report``,
+        ``health``, ``score``, ``status``, ``detail``), ``portfolio`` (a row), ``counts``,
+        ``css`` and ``version``; all text is escaped by the template.
+    """
+    css = (TEMPLATES_DIR / "kam" / "static" / "kam.css").read_text(encoding="utf-8")
+    return _PAGES.get_template("index.html.j2").render(css=css, **context)
