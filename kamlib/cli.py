@@ -175,7 +175,7 @@ def report(
 _STOP_CODE = [130]
 
 
-def _terminate(signum, frame) -> None:  # noqa: ARG001
+def _terminate(signum, frame) -> None:
     _STOP_CODE[0] = 128 + signum
     raise KeyboardInterrupt
 

@@ -170,9 +170,7 @@ def test_run_writes_every_file_and_a_failing_section_costs_only_that_section(
     assert "partial: not produced: Area" in index
 
 
-def test_a_failing_summary_fails_the_report_and_keeps_its_notebook(
-    tmp_path, dataset, notebooks
-):
+def test_a_failing_summary_fails_the_report_and_keeps_its_notebook(tmp_path, dataset, notebooks):
     account = nbformat.read(notebooks / "account_report.ipynb", as_version=4)
     account.cells.insert(
         3, new_code_cell("assert account_id != 'KA-003', 'the summary cannot be built'")

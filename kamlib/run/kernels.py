@@ -87,7 +87,7 @@ class _SectionClient(NotebookClient):
         self.failures: list[Failure] = []
         self.current: int | None = None
 
-    async def async_execute(self, reset_kc: bool = False, **kwargs):  # noqa: ARG002
+    async def async_execute(self, reset_kc: bool = False, **kwargs):
         self.reset_execution_trackers()
         self.failures, self.current = [], None
         failed: set[str | None] = set()

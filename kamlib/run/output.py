@@ -64,7 +64,7 @@ class OutputFolder:
     def __enter__(self) -> OutputFolder:
         try:
             (self.path / "notebooks").mkdir(parents=True, exist_ok=True)
-            handle = open(self.path / LOCK_NAME, "a+b")  # noqa: SIM115 - held for the whole run
+            handle = open(self.path / LOCK_NAME, "a+b")  # held (and locked) for the whole run
         except OSError as exc:
             raise KamError(
                 f"cannot write to the output folder {self.path}: {exc.strerror or exc}."
