@@ -199,7 +199,8 @@ def price_leakage(checked: pd.DataFrame) -> pd.DataFrame:
             "unpriced_rows": g["agreed"].apply(lambda a: int(a.isna().sum())),
         }
     )
-    out["deviation_share"] = out["deviation"] / (out["revenue"] - out["deviation"])
+    at_agreed = out["revenue"] - out["deviation"]  # the same quantities at the agreed prices
+    out["deviation_share"] = (out["deviation"] / at_agreed).where(at_agreed > 0)
     return out.sort_values("deviation")[
         ["revenue", "deviation", "deviation_share", "unpriced_rows"]
     ]
@@ -373,9 +374,13 @@ def summary_lines(
             f"{a.payments['days_to_pay'].mean():.0f} days after invoicing on average "
             f"(terms: {a.payment_days} days), {kpi['avg_days_late']:.1f} days late."
         )
+        dso = (
+            f"DSO {a.dso:.0f} days"
+            if np.isfinite(a.dso)
+            else "no DSO, as nothing was invoiced in the last 90 days"
+        )
         out["payments"].append(
-            f"Overdue at the reporting date: {kpi['overdue_amount']:,.0f} {currency}; "
-            f"DSO {a.dso:.0f} days."
+            f"Overdue at the reporting date: {kpi['overdue_amount']:,.0f} {currency}; {dso}."
         )
     return out
 
@@ -407,8 +412,8 @@ def findings(ctx) -> list:
                 )
             )
     if a.leakage_total < 0:
-        revenue = float(a.leakage["revenue"].sum())
-        share = -a.leakage_total / (revenue - a.leakage_total) if revenue else 0
+        at_agreed = float(a.leakage["revenue"].sum()) - a.leakage_total
+        share = -a.leakage_total / at_agreed if at_agreed > 0 else 0.0
         if share > 0.01:
             out.append(
                 Finding(
@@ -477,7 +482,8 @@ def co_movement(table: pd.DataFrame) -> str:
     """Whether delivery ratings move with OTIF, in words (Spearman correlation, 4+ periods)."""
     if len(table) < 4:
         return "Too few half-years with both deliveries and delivery ratings to compare them."
-    rho = table["otif"].corr(table["rating_delivery"], method="spearman")
+    varies = table["otif"].nunique() > 1 and table["rating_delivery"].nunique() > 1
+    rho = table["otif"].corr(table["rating_delivery"], method="spearman") if varies else np.nan
     if np.isnan(rho):
         return "OTIF or the delivery rating did not vary, so they cannot be compared."
     strength = "closely" if abs(rho) >= 0.7 else ("somewhat" if abs(rho) >= 0.4 else "hardly")

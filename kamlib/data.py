@@ -28,6 +28,7 @@ from kamlib.schema import (
     TABLES,
     ColumnSpec,
     TableSpec,
+    file_name_clash,
 )
 
 __all__ = ["Dataset", "read_raw", "validate", "load_dataset", "from_frames"]
@@ -393,6 +394,31 @@ def _check_table(
                     f"{int(bad.sum())} id(s) do not match "
                     "1-64 characters of A-Z a-z 0-9 _ . - not starting with "
                     f". or - ({_where(bad, ids)})",
+                )
+            )
+        valid = ids.map(lambda v: isinstance(v, str)).astype(bool) & ~bad
+        clash = ids.map(lambda v: file_name_clash(v) if isinstance(v, str) else None)
+        clash = clash.where(valid)
+        for reason in clash.dropna().unique():
+            rows = clash == reason
+            problems.append(
+                Problem(
+                    name,
+                    "account_id",
+                    f"{int(rows.sum())} id(s) cannot name a report file: {reason} "
+                    f"({_where(rows, ids)}); give the account another account_id",
+                )
+            )
+        folded = ids.where(valid).str.lower()
+        twins = folded.notna() & folded.duplicated(keep=False) & ~ids.duplicated(keep=False)
+        if twins.any():
+            problems.append(
+                Problem(
+                    name,
+                    "account_id",
+                    f"{int(twins.sum())} ids differ only in upper and lower case, so their "
+                    "reports would overwrite each other on Windows and macOS "
+                    f"({_where(twins, ids)}); give the accounts ids that differ in more than case",
                 )
             )
         if "key_account" in typed.columns:

@@ -11,6 +11,7 @@ import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from babel.numbers import format_currency, format_decimal, format_percent
 
@@ -51,10 +52,13 @@ def esc(text: Any) -> str:
 
 
 def is_missing(value: Any) -> bool:
-    """True for None, NaN, NaT and pandas NA."""
+    """True for None, NaN, NaT, pandas NA and an infinity (a ratio with a zero base): a
+    reader sees "–" for each, never ``nan`` or ``∞``."""
     if value is None:
         return True
     try:
+        if isinstance(value, (float, np.floating)) and math.isinf(value):
+            return True
         return bool(pd.isna(value))
     except (TypeError, ValueError):
         return False
@@ -62,7 +66,7 @@ def is_missing(value: Any) -> bool:
 
 def number(value: Any, digits: int = 0, language: str = "en") -> str:
     """A number with thousands separators, e.g. ``12,345`` (``12.345`` in German)."""
-    if is_missing(value) or (isinstance(value, float) and math.isinf(value)):
+    if is_missing(value):
         return DASH
     fmt = "#,##0" + ("." + "0" * digits if digits else "")
     return format_decimal(_no_minus_zero(value, digits), format=fmt, locale=_locale(language))

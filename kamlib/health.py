@@ -206,9 +206,7 @@ def weight_sensitivity(
                 {
                     "component": k,
                     "factor": factor,
-                    "spearman": float(
-                        base["health_score"].corr(alt["health_score"], method="spearman")
-                    ),
+                    "spearman": _rank_correlation(base["health_score"], alt["health_score"]),
                     "status_changes": int((alt["health_status"] != base["health_status"]).sum()),
                     "max_rank_shift": float((rank - base_rank).abs().max()),
                 }
@@ -216,12 +214,25 @@ def weight_sensitivity(
     return pd.DataFrame(rows)
 
 
+def _rank_correlation(a: pd.Series, b: pd.Series) -> float:
+    """Spearman correlation of two score columns; NaN unless both rank two or more accounts
+    apart (a single account, or scores all equal, has no ranking to compare)."""
+    both = pd.DataFrame({"a": a, "b": b}).dropna()
+    if len(both) < 2 or both["a"].nunique() < 2 or both["b"].nunique() < 2:
+        return float("nan")
+    return float(both["a"].corr(both["b"], method="spearman"))
+
+
 def sensitivity_sentence(table: pd.DataFrame) -> str:
     """The sensitivity check in one sentence for the portfolio report."""
-    if table.empty:
-        return "No accounts to compare."
+    if table.empty or table["spearman"].isna().all():
+        return (
+            "Fewer than two accounts have different health scores, so there is no ranking "
+            "whose robustness could be tested."
+        )
     from kamlib.summary import COMPONENT_LABELS
 
+    table = table.dropna(subset=["spearman"])
     worst = table.loc[table["spearman"].idxmin()]
     component = f'"{COMPONENT_LABELS.get(worst["component"], worst["component"])}"'
     changes = int(table["status_changes"].max())

@@ -4,7 +4,9 @@ Key account surveys are small, so every score comes with a 95 % interval:
 
 * NPS: the adjusted Wald interval of Rocks (2016, "Confidence intervals for Net Promoter
   Scores"): add 3/4 to promoters and to detractors and 3 to n, then
-  ``nps' +- z * sqrt((p' + d' - nps'^2) / n')``; the score itself is the plain NPS.
+  ``nps' +- z * sqrt((p' + d' - nps'^2) / n')``; the score itself is the plain NPS, and the
+  interval is widened to include it where the adjustment pulls it past (a few answers all at
+  one extreme).
 * CSAT: the mean with a t interval (``s / sqrt(n)``, n - 1 degrees of freedom).
 * A change between two waves is "real" when the two-sided z-test of the difference of the
   two NPS is significant at 5 %, with the trinomial variances ``(p' + d' - nps'^2) / n'`` of
@@ -127,15 +129,13 @@ def nps(scores: pd.Series | list) -> Score:
     p, d = (pro + 0.75) / n_adj, (det + 0.75) / n_adj
     centre = p - d
     half = Z95 * math.sqrt(max(p + d - centre**2, 0.0) / n_adj)
-    return Score(
-        100 * (pro - det) / n,
-        n,
-        pro,
-        n - pro - det,
-        det,
-        100 * max(centre - half, -1.0),
-        100 * min(centre + half, 1.0),
-    )
+    raw = (pro - det) / n
+    # The interval is centred on the adjusted score, so a few answers all at one extreme give
+    # an interval that misses the observed score (one answer of 0: NPS -100, interval -98 to
+    # 48). A score outside its own interval reads as an error, so the interval is widened to
+    # include it; this only ever makes it wider (more cautious).
+    low, high = min(max(centre - half, -1.0), raw), max(min(centre + half, 1.0), raw)
+    return Score(100 * raw, n, pro, n - pro - det, det, 100 * low, 100 * high)
 
 
 def csat(values: pd.Series | list, scale: tuple[float, float] = (1, 5)) -> Score:
@@ -362,6 +362,8 @@ def key_drivers(
     if not np.isfinite(corr).all():
         raise ValueError("a driver or the target does not vary in the complete answers.")
     importance, r2 = (a[0] for a in _importance(corr, method))
+    if not importance.sum() > 0:
+        raise ValueError("the drivers explain none of the variance of the target.")
     out = pd.DataFrame(
         {"importance": importance, "share": importance / importance.sum()},
         index=pd.Index(drivers, name="driver"),
@@ -377,6 +379,7 @@ def key_drivers(
         )
         corrs = corrs[np.isfinite(corrs).all(axis=(1, 2))]
         kept = _importance(corrs, method)[0] if len(corrs) else np.empty((0, p))
+        kept = kept[kept.sum(axis=1) > 0]  # a resample the ratings explain nothing of has no shares
         used = len(kept)
         tail = (100 - level) / 2
         shares = kept / kept.sum(axis=1, keepdims=True)
@@ -564,7 +567,16 @@ def _report_drivers(data: pd.DataFrame, target: str, ratings: list[str]) -> pd.D
         except ValueError:
             _DRIVERS[key] = None
     hit = _DRIVERS[key]
-    return None if hit is None else hit.copy()
+    if hit is None:
+        return None
+    out = hit.copy()
+    # A percentile interval of a few answers need not contain the estimate; the report never
+    # shows an estimate outside its own interval, so the interval is widened to include it.
+    for name in ("importance", "share"):
+        if f"{name}_low" in out:
+            out[f"{name}_low"] = np.fmin(out[f"{name}_low"], out[name])
+            out[f"{name}_high"] = np.fmax(out[f"{name}_high"], out[name])
+    return out
 
 
 def drivers_table(a: SatisfactionAnalysis | None) -> pd.DataFrame:

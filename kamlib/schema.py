@@ -16,6 +16,7 @@ __all__ = [
     "REQUIRED_TABLES",
     "RATING_PREFIX",
     "is_valid_account_id",
+    "file_name_clash",
 ]
 
 #: 1-64 characters of A-Z a-z 0-9 _ . -, not starting with . or -
@@ -27,6 +28,36 @@ REQUIRED_TABLES = ("accounts", "sales")
 def is_valid_account_id(value: object) -> bool:
     """Whether ``value`` is a string that matches the contract's account_id pattern."""
     return isinstance(value, str) and ACCOUNT_ID_PATTERN.fullmatch(value) is not None
+
+
+#: file names of a run that an account's ``<account_id>.html`` must not take
+RUN_FILES = ("index", "portfolio")
+#: names Windows reserves for devices, also with an extension (``CON.html``): a report of that
+#: name cannot be saved there
+WINDOWS_DEVICES = frozenset(
+    {
+        "con",
+        "prn",
+        "aux",
+        "nul",
+        *(f"com{i}" for i in range(1, 10)),
+        *(f"lpt{i}" for i in range(1, 10)),
+    }
+)
+
+
+def file_name_clash(account_id: str) -> str | None:
+    """Why ``<account_id>.html`` cannot be a report file, or None when it can.
+
+    An account's report is ``<account_id>.html`` beside the run's ``index.html`` and
+    ``portfolio.html``; the comparison ignores case, as Windows and macOS do.
+    """
+    lower = account_id.lower()
+    if lower in RUN_FILES:
+        return f"its report would overwrite the run's own {lower}.html"
+    if lower.split(".")[0] in WINDOWS_DEVICES:
+        return f"Windows reserves the name {lower.split('.')[0].upper()} for a device"
+    return None
 
 
 @dataclass(frozen=True)

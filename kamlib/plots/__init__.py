@@ -8,15 +8,25 @@ and closes it, so reports stay small and kernels do not accumulate figures.
 from __future__ import annotations
 
 import io
+import warnings
 
 import matplotlib
+import numpy as np
 
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
+from matplotlib.text import Text
+from matplotlib.ticker import Formatter
 
-__all__ = ["PALETTE", "STATUS_COLORS", "figure", "show", "png_bytes"]
+# Names, segments, products and categories come from the data: "$$ Segment $$" or "$x_1^2$" must
+# reach a chart exactly as written. matplotlib reads text between two dollar signs as
+# mathematics (and fails on some), so kam's charts never parse text as mathematics.
+_PLAIN_TEXT = {"text.parse_math": False}
+matplotlib.rcParams.update(_PLAIN_TEXT)
+
+__all__ = ["PALETTE", "STATUS_COLORS", "AmountFormatter", "figure", "show", "png_bytes"]
 
 #: One palette for every chart: account, market/peers, forecast, neutral, warning.
 PALETTE = {
@@ -52,12 +62,44 @@ def figure(
     return fig, ax
 
 
+class AmountFormatter(Formatter):
+    """Axis labels for amounts: ``250``, ``25k``, ``2.5m``, scaled to the largest tick.
+
+    The decimals follow the step between ticks, so neighbouring labels never read the same
+    (``0k 0k 1k``), and a tick that rounds to zero is ``0``, never ``-0``.
+    """
+
+    _ticks: tuple[float, ...] = ()
+
+    def set_locs(self, locs) -> None:
+        self._ticks = tuple(float(v) for v in locs)
+
+    def __call__(self, value: float, pos: int | None = None) -> str:
+        ticks = self._ticks or (float(value),)
+        largest = max(abs(v) for v in ticks)
+        scale, suffix = (1e6, "m") if largest >= 1e6 else (1e3, "k") if largest >= 1e4 else (1, "")
+        steps = [abs(b - a) for a, b in zip(ticks, ticks[1:], strict=False) if b != a]
+        step = min(steps) / scale if steps else 1.0
+        digits = 0 if step >= 1 else min(3, int(-np.floor(np.log10(step))))
+        scaled = round(value / scale, digits)
+        if scaled == 0:
+            return "0"
+        return f"{scaled:,.{digits}f}{suffix}"
+
+
 def png_bytes(fig: Figure) -> bytes:
     """The figure as PNG bytes; the figure is closed afterwards."""
     buf = io.BytesIO()
     try:
-        fig.tight_layout()
-        fig.savefig(buf, format="png", dpi=DPI)
+        with matplotlib.rc_context(_PLAIN_TEXT):
+            for text in fig.findobj(Text):  # texts made before, or outside, kam's setting
+                text.set_parse_math(False)
+            with warnings.catch_warnings():
+                # a name with a character the font lacks (an emoji) is drawn as a box: that
+                # is for the log, not a reason to lose the chart
+                warnings.filterwarnings("ignore", "Glyph .* missing from font", UserWarning)
+                fig.tight_layout()
+                fig.savefig(buf, format="png", dpi=DPI)
     finally:
         plt.close(fig)
     return buf.getvalue()

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import pandas as pd
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
 
-from kamlib.plots import PALETTE, figure
+from kamlib.plots import PALETTE, AmountFormatter, figure
 
-__all__ = ["trend", "seasonality", "thousands"]
-
-thousands = FuncFormatter(lambda v, _: f"{v / 1000:,.0f}k")
+__all__ = ["trend", "seasonality"]
 
 
 def trend(
@@ -53,7 +50,7 @@ def trend(
             label="80 % interval",
         )
         ax.plot(fc.index, fc["mean"], color=PALETTE["forecast"], lw=1.6, label="forecast")
-    ax.yaxis.set_major_formatter(thousands)
+    ax.yaxis.set_major_formatter(AmountFormatter())
     ax.legend(loc="upper left", fontsize=8, frameon=False, ncol=3)
     return fig
 

@@ -20,15 +20,12 @@ def nps_over_time(periods: pd.DataFrame, target: float | None = None) -> Figure 
         "Net Promoter Score per half-year, with 95 % intervals", ylabel="NPS (-100 to 100)"
     )
     x = np.arange(len(data))
-    ax.errorbar(
-        x,
-        data["nps"],
-        yerr=[data["nps"] - data["nps_low"], data["nps_high"] - data["nps"]],
-        fmt="o-",
-        color=PALETTE["account"],
-        ecolor=PALETTE["peer"],
-        capsize=3,
-    )
+    # the interval's ends are drawn as they are (not as error lengths around the score), so
+    # that no interval can break the chart
+    ax.vlines(x, data["nps_low"], data["nps_high"], color=PALETTE["peer"], lw=1.2)
+    ax.scatter(x, data["nps_low"], marker="_", s=60, color=PALETTE["peer"])
+    ax.scatter(x, data["nps_high"], marker="_", s=60, color=PALETTE["peer"])
+    ax.plot(x, data["nps"], "o-", color=PALETTE["account"])
     for xi, (_, row) in zip(x, data.iterrows(), strict=True):
         ax.annotate(
             f"n={int(row['n'])}",
