@@ -35,6 +35,10 @@ test: $(STAMP) ## Run all tests: unit, notebooks (nbval), end-to-end, lint
 	$(BIN)/pytest
 	$(BIN)/pytest -p no:cacheprovider --nbval-lax --nbval-current-env notebooks
 
+.PHONY: fuzz
+fuzz: $(STAMP) ## kam report on 30 generated edge-case datasets; prints how many reports were lost
+	$(BIN)/python tests/fuzz.py --datasets 30 --jobs $(JOBS)
+
 .PHONY: lint
 lint: $(STAMP) ## ruff check and format check, notebooks stored without outputs
 	$(BIN)/ruff check .

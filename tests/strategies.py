@@ -321,9 +321,12 @@ def _complaints(draw, account_id: str) -> list[dict]:
 
 
 @st.composite
-def datasets(draw, min_accounts: int = 1, max_accounts: int = 3) -> dict[str, pd.DataFrame]:
-    """A valid dataset of ``min_accounts`` to ``max_accounts`` accounts (at least one key
-    account), with every optional table present or absent at random."""
+def datasets(
+    draw, min_accounts: int = 1, max_accounts: int = 3, key_odds: int = 1
+) -> dict[str, pd.DataFrame]:
+    """A valid dataset of ``min_accounts`` to ``max_accounts`` accounts, with every optional
+    table present or absent at random; at least one account, and about ``key_odds`` in
+    ``key_odds + 1``, are key accounts."""
     n = draw(st.integers(min_accounts, max_accounts))
     ids = list(draw(st.permutations(_IDS))[:n]) + [f"A{i:03d}" for i in range(n - len(_IDS))]
     products = draw(
@@ -355,7 +358,8 @@ def datasets(draw, min_accounts: int = 1, max_accounts: int = 3) -> dict[str, pd
             )
         },
     )
-    key = draw(st.lists(st.booleans(), min_size=len(ids), max_size=len(ids)))
+    weights = st.sampled_from([True] * key_odds + [False])
+    key = draw(st.lists(weights, min_size=len(ids), max_size=len(ids)))
     key[draw(st.integers(0, len(ids) - 1))] = True  # at least one key account
     for account_id, is_key in zip(ids, key, strict=True):
         accounts.append(

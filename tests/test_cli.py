@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import re
+import shutil
+import signal
 import subprocess
 import sys
+import time
+import uuid
 from pathlib import Path
 
 import pandas as pd
@@ -93,3 +98,75 @@ def test_report_end_to_end(tmp_path, demo):
                 assert name not in page and html.escape(name) not in page, f"names {other}"
                 assert other not in page, f"{account_id}'s report names {other}"
     assert (out / "portfolio.html").is_file() and (out / "index.html").is_file()
+
+
+def _kernels_of(tag: str) -> list[int]:
+    """Processes whose environment carries ``tag`` (the run and the kernels it started)."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                if tag.encode() in (proc / "environ").read_bytes():
+                    found.append(int(proc.name))
+            except OSError:
+                continue
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads the process table from /proc")
+@pytest.mark.parametrize(("stop", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_a_stopped_run_leaves_no_half_written_file_and_no_kernel(tmp_path, demo, stop, code):
+    out, tag = tmp_path / "reports", f"KAM_TEST_RUN={uuid.uuid4().hex}"
+    env = {**os.environ, "KAM_TEST_RUN": tag.split("=")[1]}
+    run = subprocess.Popen(
+        [*KAM, "report", "--data", demo, "--out", out, "--jobs", "2"],
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 300
+        while not list(out.glob("KA-*.html")) and time.monotonic() < deadline:
+            assert run.poll() is None, run.stderr.read()
+            time.sleep(0.2)
+        # a second run into the same folder refuses while the first one writes
+        second = kam("report", "--data", demo, "--out", out, "KA-001")
+        assert second.returncode == 2 and "another kam report is writing into" in second.stderr
+        assert len(_kernels_of(tag.split("=")[1])) >= 2  # the run and its kernels are seen
+        run.send_signal(stop)
+        stderr = run.communicate(timeout=120)[1]
+    finally:
+        run.kill()
+    assert run.returncode == code, stderr
+    assert "interrupted" in stderr and "Traceback" not in stderr
+    assert not [p for p in out.rglob("*") if "tmp" in p.name]  # nothing half-written
+    for page in out.glob("*.html"):
+        assert page.read_text(encoding="utf-8").rstrip().endswith("</html>")
+    time.sleep(1)
+    assert _kernels_of(tag.split("=")[1]) == []  # no kernel left behind
+
+
+def test_validate_and_report_agree_on_ids_that_cannot_name_a_report(tmp_path, demo):
+    data = tmp_path / "data"
+    shutil.copytree(demo, data)
+    accounts = pd.read_csv(data / "accounts.csv", dtype=str, keep_default_na=False)
+    accounts.loc[1, "account_id"] = "Index"
+    accounts.to_csv(data / "accounts.csv", index=False)
+    for table in data.glob("*.csv"):
+        if table.name != "accounts.csv":
+            rows = pd.read_csv(table, dtype=str, keep_default_na=False)
+            if "account_id" in rows:
+                rows.loc[rows["account_id"] == "KA-002", "account_id"] = "Index"
+                rows.to_csv(table, index=False)
+    checked = kam("validate", "--data", data)
+    assert checked.returncode == 1 and "index.html" in checked.stderr and "row 2" in checked.stderr
+    done = kam("report", "--data", data, "--out", tmp_path / "out")
+    assert done.returncode == 2 and "index.html" in done.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_python_m_kamlib_is_kam():
+    done = subprocess.run(
+        [sys.executable, "-m", "kamlib", "--help"], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0 and "kam: key account monitoring" in done.stdout

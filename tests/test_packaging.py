@@ -1,11 +1,16 @@
-"""The two ways to install kam (pip with pyproject.toml, conda with environment.yml) agree."""
+"""Installing kam: pip and conda agree, and a built wheel works without the source tree."""
 
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 import tomllib
+import venv
+import zipfile
 from pathlib import Path
 
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -39,3 +44,49 @@ def test_constraints_pin_every_direct_dependency():
     for spec in project["dependencies"] + project["optional-dependencies"]["test"]:
         name = _split(spec)[0].replace("_", "-")
         assert name in pins, f"{name} is not pinned in constraints.txt"
+
+
+def test_every_package_of_kamlib_is_installed():
+    """pyproject.toml lists the packages explicitly (kamlib.notebooks lives in notebooks/):
+    every folder of kamlib with an __init__.py must be among them."""
+    listed = set(
+        tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]
+    )
+    found = {
+        ".".join(p.parent.relative_to(ROOT).parts) for p in (ROOT / "kamlib").rglob("__init__.py")
+    }
+    assert found | {"kamlib.notebooks"} == listed
+
+
+@pytest.mark.slow
+def test_a_wheel_installs_in_a_fresh_venv_and_writes_the_demo_reports(tmp_path):
+    """`pip install .` (not editable) gives a kam that works without the source tree."""
+    dist, env, work = tmp_path / "dist", tmp_path / "venv", tmp_path / "work"
+    work.mkdir()
+
+    def run(*cmd, cwd=work):
+        done = subprocess.run(
+            [str(c) for c in cmd], cwd=cwd, capture_output=True, text=True, timeout=900
+        )
+        assert done.returncode == 0, f"{cmd}: {done.stdout[-2000:]}{done.stderr[-3000:]}"
+        return done
+
+    run(sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", dist, ROOT)
+    wheel = next(dist.glob("kamlib-*.whl"))
+    with zipfile.ZipFile(wheel) as archive:
+        names = archive.namelist()
+    assert "kamlib/notebooks/account_report.ipynb" in names
+    assert "kamlib/templates/kam/index.html.j2" in names
+    venv.create(env, with_pip=True)
+    python, kam = env / "bin" / "python", env / "bin" / "kam"
+    run(python, "-m", "pip", "install", "-q", "-c", ROOT / "constraints.txt", wheel)
+    where = run(
+        python, "-c", "import kamlib, kamlib.run as r; print(kamlib.__file__, r.notebooks_dir())"
+    )
+    assert str(ROOT) not in where.stdout and str(env) in where.stdout  # the installed copy
+    run(kam, "demo", "--out", work / "demo")
+    run(kam, "report", "--data", work / "demo", "--out", work / "reports", "KA-001")
+    assert (work / "reports" / "KA-001.html").stat().st_size > 10_000
+    assert (work / "reports" / "portfolio.html").is_file()
+    done = run(python, "-m", "kamlib", "validate", "--data", work / "demo")
+    assert "valid" in done.stdout

@@ -16,6 +16,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from kamlib import run as runner
+from kamlib.demo import write_demo
 from kamlib.errors import DataError, KamError, ParamsError
 from kamlib.run.output import OutputFolder
 from kamlib.run.render import NOTICE
@@ -167,7 +168,7 @@ def test_run_writes_every_file_and_a_failing_section_costs_only_that_section(
     markers = [c for c in audit.cells if "papermill-error-cell-tag" in c.metadata.get("tags", [])]
     assert len(markers) == 2 and "kam-error-cell" in markers[0].source
     index = (out / "index.html").read_text()
-    assert "partial: not produced: Area" in index
+    assert 'partial: not produced: Area (<a href="notebooks/KA-002.ipynb">' in index
 
 
 def test_a_failing_summary_fails_the_report_and_keeps_its_notebook(tmp_path, dataset, notebooks):
@@ -310,3 +311,36 @@ def test_compose_appends_sections_without_their_parameters(notebooks):
     assert sections == ["Executive summary"] * 4 + ["Area"] * 4 + ["Next section"] * 2
     assert [bool(c.metadata["kam"].get("essential")) for c in nb.cells] == [True] * 4 + [False] * 6
     assert any(c.source == "## Area" for c in nb.cells)
+
+
+@pytest.fixture(scope="module")
+def demo_data(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("demo")
+    write_demo(folder)
+    return folder
+
+
+def test_a_warm_kernel_leaks_nothing_into_the_next_report(tmp_path, demo_data):
+    """KA-006 alone, and KA-006 after KA-001 in the same kernel: the same report."""
+    alone, after = tmp_path / "alone", tmp_path / "after"
+    runner.run(demo_data, alone, jobs=1, account_ids=["KA-006"])
+    result = runner.run(demo_data, after, jobs=1, account_ids=["KA-001", "KA-006"])
+    assert [r.status for r in result.results] == ["ok", "ok"]
+    assert (alone / "KA-006.html").read_bytes() == (after / "KA-006.html").read_bytes()
+
+
+def test_a_dataset_of_one_account_gets_every_report(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    pd.DataFrame({"account_id": ["ONLY"], "name": ["The One GmbH"]}).to_csv(
+        data / "accounts.csv", index=False
+    )
+    months = pd.date_range("2023-01-15", periods=30, freq="MS") + pd.Timedelta(days=14)
+    pd.DataFrame(
+        {"date": months.strftime("%Y-%m-%d"), "account_id": "ONLY", "net_revenue": 1000.0}
+    ).to_csv(data / "sales.csv", index=False)
+    result = runner.run(data, tmp_path / "out")
+    assert result.exit_code == 0, [r.error for r in result.failed + result.partial]
+    assert result.portfolio.status == "ok" and result.results[0].status == "ok"
+    page = (tmp_path / "out" / "portfolio.html").read_text()
+    assert "no ranking whose robustness could be tested" in page

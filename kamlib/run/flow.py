@@ -330,6 +330,7 @@ def _index(dataset: Dataset, kpis: pd.DataFrame, result: RunResult) -> str:
                 "score": "–" if pd.isna(score) else f"{score:.0f}",
                 "status": r.status,
                 "detail": _status_detail(r),
+                "notebook": r.notebook,
             }
         )
     p = result.portfolio
