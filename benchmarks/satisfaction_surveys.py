@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from kamlib.satisfaction import key_drivers
+from kamlib.sections.satisfaction import key_drivers
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "surveys"
 

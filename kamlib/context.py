@@ -1,14 +1,17 @@
-"""What a notebook works on: the dataset, the reporting date, parameters and KPIs.
+"""What a notebook works on: the dataset at the reporting date, the parameters, the analyses.
 
-``account_context`` and ``portfolio_context`` are the setup call of every notebook. Loading and
-the KPI pass are cached per kernel (keyed by the data files' size and modification time, the
-reporting date and the parameter files), so a warm kernel that reports one account after another
-reads and validates the dataset once.
+``account_context`` and ``portfolio_context`` are the setup call of every notebook. Loading,
+validation and the KPI pass happen once per kernel (cached by the data files' size and
+modification time, the reporting date and the parameter files), or not at all under ``kam
+report``: the run computes the shared context once and hands every kernel the file it wrote,
+as the notebook parameter ``shared_context``.
+
+An :class:`AccountContext` makes each section's analysis once (:meth:`AccountContext.analysis`):
+the executive summary and the section's own cells use the same object.
 """
 
 from __future__ import annotations
 
-import os
 import pickle
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -19,19 +22,21 @@ import pandas as pd
 from kamlib import kpis as kpi_module
 from kamlib.data import Dataset, from_frames, load_dataset
 from kamlib.errors import KamError
+from kamlib.frames import AccountFrames, PortfolioFrames
 from kamlib.params import Params, load_params
-from kamlib.periods import Window, default_as_of, month_end, previous_window, window
-from kamlib.schema import TABLES
+from kamlib.periods import default_as_of, previous_reporting_date
+from kamlib.sections import AREAS
+from kamlib.sections import portfolio as portfolio_section
 
 __all__ = [
     "AccountContext",
-    "PortfolioContext",
     "ParamsStore",
+    "PortfolioContext",
     "account_context",
-    "portfolio_context",
     "load",
+    "portfolio_context",
     "resolve_as_of",
-    "previous_reporting_date",
+    "share",
 ]
 
 
@@ -55,16 +60,18 @@ class ParamsStore:
     __call__ = for_account
 
 
-def _signature(data: str) -> tuple:
-    """Cheap change detector for a dataset path: names, sizes and modification times."""
-    if not data:
+def _signature(path: str) -> tuple:
+    """Cheap change detector for a path: names, sizes and modification times of its files."""
+    if not path:
         return ("demo",)
-    path = Path(data)
-    files = sorted(path.iterdir()) if path.is_dir() else [path]
+    folder = Path(path)
+    if not folder.exists():
+        return ("missing",)
+    files = sorted(folder.iterdir()) if folder.is_dir() else [folder]
     return tuple((f.name, f.stat().st_size, f.stat().st_mtime_ns) for f in files if f.is_file())
 
 
-@lru_cache(maxsize=4)
+@lru_cache(maxsize=2)
 def _load_cached(data: str, signature: tuple) -> Dataset:
     if not data:
         from kamlib.demo import make_demo
@@ -80,9 +87,18 @@ def load(data: str | Path) -> Dataset:
 
 
 def resolve_as_of(dataset: Dataset, as_of: str | pd.Timestamp | None) -> pd.Timestamp:
-    """The reporting date: as given (``YYYY-MM-DD``), else the contract's default."""
+    """The reporting date: as given (``YYYY-MM-DD``), else the contract's default.
+
+    Raises
+    ------
+    KamError
+        For a date that cannot be read, or sales without any date to derive one from.
+    """
     if as_of is None or (isinstance(as_of, str) and not as_of.strip()):
-        return default_as_of(dataset.get("sales")["date"])
+        try:
+            return default_as_of(dataset.get("sales")["date"])
+        except ValueError as exc:
+            raise KamError(f"{exc} Give the reporting date with --as-of.") from None
     try:
         return pd.Timestamp(
             str(as_of) if not isinstance(as_of, pd.Timestamp) else as_of
@@ -91,28 +107,12 @@ def resolve_as_of(dataset: Dataset, as_of: str | pd.Timestamp | None) -> pd.Time
         raise KamError(f"'as_of' must be a date as YYYY-MM-DD, got {as_of!r}.") from None
 
 
-def previous_reporting_date(as_of: pd.Timestamp) -> pd.Timestamp:
-    """One month before ``as_of`` (a month end stays a month end)."""
-    before = pd.Timestamp(as_of) - pd.DateOffset(months=1)
-    return month_end(before) if as_of == month_end(as_of) else pd.Timestamp(before)
-
-
 @dataclass(frozen=True)
 class PortfolioContext:
-    """Everything the portfolio notebook needs."""
+    """Everything the portfolio notebook needs: the frames and every account's parameters."""
 
-    dataset: Dataset
-    as_of: pd.Timestamp
+    frames: PortfolioFrames
     params_store: ParamsStore
-    kpis: pd.DataFrame
-    kpis_prev: pd.DataFrame
-    kpis_year_ago: pd.DataFrame
-    window: Window = field(init=False)
-    previous: Window = field(init=False)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "window", window(self.as_of))
-        object.__setattr__(self, "previous", previous_window(self.as_of))
 
     @property
     def params(self) -> Params:
@@ -125,153 +125,135 @@ class PortfolioContext:
 
     def params_by_account(self) -> dict[str, Params]:
         """The parameters of every account of the KPI table."""
-        return {a: self.params_store(a) for a in self.kpis.index}
+        return {a: self.params_store(a) for a in self.frames.kpis.index}
 
-    @property
-    def accounts(self) -> pd.DataFrame:
-        """The full accounts table."""
-        return self.dataset.get("accounts")
+    def analysis(self) -> portfolio_section.PortfolioAnalysis:
+        """The portfolio report's analysis (made once per context)."""
+        if "analysis" not in self._memo:
+            self._memo["analysis"] = portfolio_section.analyse(
+                self.frames, self.params, self.params_by_account()
+            )
+        return self._memo["analysis"]
 
-    def has(self, name: str) -> bool:
-        """Whether the dataset has table ``name``."""
-        return self.dataset.has(name)
+    _memo: dict = field(default_factory=dict, compare=False, repr=False)
 
-    def all_table(self, name: str) -> pd.DataFrame | None:
-        """Table ``name`` for the whole portfolio, rows dated after ``as_of`` removed."""
-        return _until(self.dataset.get(name), name, self.as_of)
+    def __getstate__(self) -> dict:  # the analyses are made again where the context is used
+        return {"frames": self.frames, "params_store": self.params_store, "_memo": {}}
 
-
-def _until(df: pd.DataFrame | None, name: str, as_of: pd.Timestamp) -> pd.DataFrame | None:
-    if df is None:
-        return None
-    date_col = TABLES[name].date_column
-    return df.loc[df[date_col] <= as_of] if date_col else df
+    def __setstate__(self, state: dict) -> None:
+        for key, value in state.items():
+            object.__setattr__(self, key, value)
 
 
-@lru_cache(maxsize=4)
-def _portfolio_cached(
-    data: str, signature: tuple, as_of: str, params_dir: str, params_signature: tuple
-) -> PortfolioContext:
-    dataset = _load_cached(data, signature)
+def compute(data: str, as_of: str, params_dir: str) -> PortfolioContext:
+    """Load the dataset, resolve ``as_of``, and compute the KPI tables of every account: now,
+    at the previous reporting date and a year earlier."""
+    dataset = load(data)
     when = resolve_as_of(dataset, as_of)
     store = ParamsStore(params_dir or None)
     kpis = kpi_module.compute(dataset, when, store)
-    before = previous_reporting_date(when)
-    kpis_prev = kpi_module.compute(dataset, before, store, with_forecast=False)
+    kpis_prev = kpi_module.compute(
+        dataset, previous_reporting_date(when), store, with_forecast=False
+    )
     year_ago = kpi_module.compute(
         dataset, when - pd.DateOffset(months=12), store, with_forecast=False
     )
-    return PortfolioContext(dataset, when, store, kpis, kpis_prev, year_ago)
+    return PortfolioContext(PortfolioFrames(dataset, when, kpis, kpis_prev, year_ago), store)
 
 
-#: Set by ``kam report`` for its kernels: a pickled PortfolioContext the run computed already.
-SHARED_CONTEXT_ENV = "KAM_SHARED_CONTEXT"
-
-
-def _cache_key(data: str, as_of: str, params_dir: str) -> tuple:
+def _key(data: str, as_of: str, params_dir: str) -> tuple:
     params_sig = _signature(params_dir) if params_dir and Path(params_dir).is_dir() else ()
     return (data, _signature(data), as_of, params_dir, params_sig)
 
 
+@lru_cache(maxsize=2)
+def _cached(key: tuple, shared_context: str) -> PortfolioContext:
+    if shared_context and Path(shared_context).is_file():
+        with open(shared_context, "rb") as fh:
+            shared_key, context = pickle.load(fh)
+        if shared_key == key:
+            return context
+    data, _, as_of, params_dir, _ = key
+    return compute(data, as_of, params_dir)
+
+
 def share(context: PortfolioContext, path: Path, data: str, as_of: str, params_dir: str) -> None:
-    """Pickle ``context`` for the kernels of a run, so they skip loading and the KPI pass."""
+    """Write ``context`` for the kernels of a run (the notebook parameter ``shared_context``),
+    keyed by the inputs it was computed from, so that a kernel never uses one for other data."""
     with open(path, "wb") as fh:
         pickle.dump(
-            (_cache_key(str(data), as_of, params_dir), context),
-            fh,
-            protocol=pickle.HIGHEST_PROTOCOL,
+            (_key(str(data), as_of, params_dir), context), fh, protocol=pickle.HIGHEST_PROTOCOL
         )
 
 
-@lru_cache(maxsize=2)
-def _shared(path: str) -> tuple:
-    with open(path, "rb") as fh:
-        return pickle.load(fh)
+def portfolio_context(
+    data: str = "", as_of: str = "", params_dir: str = "", shared_context: str = ""
+) -> PortfolioContext:
+    """The setup call of the portfolio notebook: the portfolio at the reporting date (cached).
+
+    Parameters
+    ----------
+    data : str
+        Dataset folder or ``.duckdb`` file; ``""`` is the built-in demo data.
+    as_of : str
+        Reporting date ``YYYY-MM-DD``; ``""`` is the contract's default.
+    params_dir : str
+        Parameter folder; ``""`` is the built-in defaults.
+    shared_context : str
+        A file written by :func:`share` for these inputs (``kam report`` passes it); used when
+        its inputs match, else the context is computed.
+    """
+    key = _key(str(data or ""), str(as_of or ""), str(params_dir or ""))
+    return _cached(key, str(shared_context or ""))
 
 
-def portfolio_context(data: str = "", as_of: str = "", params_dir: str = "") -> PortfolioContext:
-    """Load the dataset, resolve ``as_of`` and compute the KPIs of every account (cached)."""
-    key = _cache_key(str(data or ""), str(as_of or ""), str(params_dir or ""))
-    shared = os.environ.get(SHARED_CONTEXT_ENV)
-    if shared and Path(shared).is_file():
-        shared_key, context = _shared(shared)
-        if shared_key == key:
-            return context
-    return _portfolio_cached(*key)
-
-
-@dataclass(frozen=True)
 class AccountContext:
-    """One account's view of the data: its own rows, its parameters and the KPI table."""
+    """One account's context: its frames, its parameters, and each analysis made once."""
 
-    account_id: str
-    portfolio: PortfolioContext
+    def __init__(self, account_id: str, portfolio: PortfolioContext):
+        self.account_id = account_id
+        self.portfolio = portfolio
+        self.frames: AccountFrames = portfolio.frames.account(account_id)
+        self.params: Params = portfolio.params_for(account_id)
+        self._analyses: dict[str, object] = {}
 
-    @property
-    def as_of(self) -> pd.Timestamp:
-        return self.portfolio.as_of
+    def analysis(self, area: str):
+        """The analysis of one section (``kamlib.sections.AREAS``), made on first use."""
+        if area not in AREAS:
+            raise KamError(f"unknown report section {area!r}; expected one of {list(AREAS)}.")
+        if area not in self._analyses:
+            self._analyses[area] = AREAS[area].analyse(self.frames, self.params)
+        return self._analyses[area]
 
-    @property
-    def window(self) -> Window:
-        return self.portfolio.window
+    def analyses(self) -> dict[str, object]:
+        """Every section's analysis, in report order (for the executive summary)."""
+        return {area: self.analysis(area) for area in AREAS}
 
-    @property
-    def previous(self) -> Window:
-        return self.portfolio.previous
 
-    @property
-    def params(self) -> Params:
-        return self.portfolio.params_for(self.account_id)
-
-    @property
-    def account(self) -> dict:
-        """The account's row of ``accounts`` as a dict."""
-        accounts = self.portfolio.accounts
-        return accounts.loc[accounts["account_id"] == self.account_id].iloc[0].to_dict()
-
-    @property
-    def name(self) -> str:
-        """Display name (raw, untrusted: escape before putting it into HTML)."""
-        return str(self.account["name"])
-
-    @property
-    def accounts(self) -> pd.DataFrame:
-        return self.portfolio.accounts
-
-    @property
-    def kpis(self) -> pd.DataFrame:
-        return self.portfolio.kpis
-
-    @property
-    def kpi(self) -> pd.Series:
-        """This account's row of the KPI table."""
-        return self.portfolio.kpis.loc[self.account_id]
-
-    def has(self, name: str) -> bool:
-        return self.portfolio.has(name)
-
-    def table(self, name: str) -> pd.DataFrame | None:
-        """This account's rows of ``name`` (None when the table is absent)."""
-        df = self.portfolio.all_table(name)
-        if df is None or "account_id" not in df.columns:
-            return df
-        return df.loc[df["account_id"] == self.account_id]
-
-    def all_table(self, name: str) -> pd.DataFrame | None:
-        return self.portfolio.all_table(name)
+_CURRENT: dict[tuple, AccountContext] = {}
 
 
 def account_context(
-    data: str = "", account_id: str = "", as_of: str = "", params_dir: str = ""
+    data: str = "",
+    account_id: str = "",
+    as_of: str = "",
+    params_dir: str = "",
+    shared_context: str = "",
 ) -> AccountContext:
-    """The setup call of every account notebook.
+    """The setup call of every account notebook (parameters as :func:`portfolio_context`).
+
+    The notebooks of one report share one context, so each section's analysis is made once.
 
     Raises
     ------
     KamError
         If ``account_id`` is not in the dataset's accounts.
     """
-    portfolio = portfolio_context(data, as_of, params_dir)
-    if account_id not in portfolio.kpis.index:
+    portfolio = portfolio_context(data, as_of, params_dir, shared_context)
+    if account_id not in portfolio.frames.kpis.index:
         raise KamError(f"account_id {account_id!r} is not in the dataset's accounts.")
-    return AccountContext(account_id, portfolio)
+    key = (id(portfolio), account_id)
+    if key not in _CURRENT:
+        _CURRENT.clear()  # one account at a time: a warm kernel keeps no other account's data
+        _CURRENT[key] = AccountContext(account_id, portfolio)
+    return _CURRENT[key]

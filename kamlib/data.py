@@ -182,10 +182,6 @@ def _where(mask: pd.Series, values: pd.Series | None = None) -> str:
     return f"{label} {rows}{more}: {vals}"
 
 
-def _is_text(series: pd.Series) -> bool:
-    return series.dtype == object or pd.api.types.is_string_dtype(series.dtype)
-
-
 def _clean_text(series: pd.Series) -> pd.Series:
     """Text with surrounding whitespace removed and whitespace-only made missing."""
     if pd.api.types.is_float_dtype(series.dtype):

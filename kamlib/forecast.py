@@ -274,7 +274,7 @@ def forecast_totals(monthly: pd.DataFrame, horizon: int = 12) -> pd.Series:
     ----------
     monthly : pd.DataFrame
         Wide monthly revenue (index month starts, columns account_id, NaN before an account's
-        first month), as from :func:`kamlib.revenue.monthly_revenue`.
+        first month), as from :func:`kamlib.measures.monthly_revenue`.
     horizon : int, default 12
 
     Returns

@@ -1,14 +1,13 @@
-"""Numbers, dates and text for readers: locale-aware formatting and escaped HTML snippets.
+"""Numbers, dates and column names for readers, formatted for the reader's language (Babel).
 
-Every piece of text that may come from the data (names, comments, products, categories) goes
-through :func:`html.escape` here, so notebooks never build HTML themselves.
+:func:`value` is the one dispatcher from a *kind* (``money``, ``pct``, ``int`` ...) to text;
+HTML is built from these texts by :mod:`kamlib.blocks`, which escapes them.
 """
 
 from __future__ import annotations
 
-import html
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -16,39 +15,25 @@ import pandas as pd
 from babel.numbers import format_currency, format_decimal, format_percent
 
 __all__ = [
-    "esc",
+    "DASH",
+    "KINDS",
+    "date",
+    "default_kind",
+    "header",
     "is_missing",
     "money",
     "number",
     "pct",
     "pp",
-    "date",
-    "table_html",
-    "paragraph",
-    "findings_html",
-    "section_text",
-    "header",
-    "Html",
+    "value",
 ]
 
 _LOCALES = {"en": "en_GB", "de": "de_DE"}
 DASH = "–"
 
 
-class Html(str):
-    """A string of trusted HTML that Jupyter displays as HTML."""
-
-    def _repr_html_(self) -> str:
-        return str(self)
-
-
 def _locale(language: str) -> str:
     return _LOCALES.get(language, "en_GB")
-
-
-def esc(text: Any) -> str:
-    """Escape untrusted text for HTML (``&``, ``<``, ``>`` and both quotes)."""
-    return html.escape("" if text is None else str(text), quote=True)
 
 
 def is_missing(value: Any) -> bool:
@@ -122,7 +107,7 @@ def date(value: Any, language: str = "en") -> str:
     return ts.strftime("%d.%m.%Y") if language == "de" else ts.strftime("%d %b %Y").lstrip("0")
 
 
-_FORMATTERS = {
+KINDS: dict[str, Callable[[Any, str, str], str]] = {
     "money": lambda v, c, lang: money(v, c, lang),
     "money_exact": lambda v, c, lang: money(v, c, lang, compact=False),
     "pct": lambda v, c, lang: pct(v, 1, lang),
@@ -137,7 +122,22 @@ _FORMATTERS = {
 }
 
 
-def _default_kind(column: pd.Series) -> str:
+def value(kind: str, v: Any, currency: str = "EUR", language: str = "en") -> str:
+    """``v`` formatted as ``kind``, one of :data:`KINDS` (the one dispatcher of kam).
+
+    Raises
+    ------
+    ValueError
+        For an unknown kind.
+    """
+    try:
+        return KINDS[kind](v, currency, language)
+    except KeyError:
+        raise ValueError(f"unknown format kind {kind!r}; expected one of {sorted(KINDS)}") from None
+
+
+def default_kind(column: pd.Series) -> str:
+    """The kind a table column is shown as when none is given."""
     if pd.api.types.is_bool_dtype(column):
         return "yesno"
     if pd.api.types.is_integer_dtype(column):
@@ -145,63 +145,6 @@ def _default_kind(column: pd.Series) -> str:
     if pd.api.types.is_numeric_dtype(column):
         return "num1"
     return "text"
-
-
-def table_html(
-    df: pd.DataFrame,
-    formats: Mapping[str, str] | None = None,
-    caption: str | None = None,
-    index: bool = False,
-    currency: str = "EUR",
-    language: str = "en",
-    max_rows: int = 50,
-    empty: str | None = None,
-) -> Html:
-    """An escaped, formatted HTML table.
-
-    Parameters
-    ----------
-    df : pd.DataFrame
-        The table; column names are shown as they are (escaped).
-    formats : mapping of column -> kind, optional
-        One of ``money``, ``money_exact``, ``pct``, ``pct0``, ``pp``, ``int``, ``num1``,
-        ``num2``, ``date``, ``text``. Numeric columns default to ``num1``, others to ``text``.
-    caption : str, optional
-        Title shown above the table (escaped).
-    index : bool, default False
-        Show the index as the first column.
-    max_rows : int, default 50
-        Longer tables are cut, and the cut is said.
-    empty : str, optional
-        Sentence shown instead of a table without rows.
-    """
-    if empty is not None and (df is None or len(df) == 0):
-        return paragraph(empty, "missing")
-    formats = dict(formats or {})
-    frame = df.reset_index() if index else df
-    unknown = sorted(set(formats.values()) - set(_FORMATTERS))
-    if unknown:
-        raise ValueError(f"unknown formats {unknown}; expected one of {sorted(_FORMATTERS)}")
-    shown = frame.head(max_rows)
-    head = "".join(f"<th>{esc(header(c))}</th>" for c in shown.columns)
-    rows = []
-    for _, row in shown.iterrows():
-        cells = []
-        for col in shown.columns:
-            kind = formats.get(col) or _default_kind(shown[col])
-            align = ' class="num"' if kind not in ("text", "date") else ""
-            cells.append(f"<td{align}>{esc(_FORMATTERS[kind](row[col], currency, language))}</td>")
-        rows.append("<tr>" + "".join(cells) + "</tr>")
-    cap = f"<caption>{esc(caption)}</caption>" if caption else ""
-    more = (
-        f'<p class="kam-note">Showing {max_rows} of {len(frame)} rows.</p>'
-        if len(frame) > max_rows
-        else ""
-    )
-    return Html(
-        f'<table class="kam-table">{cap}<thead><tr>{head}</tr></thead>'
-        f"<tbody>{''.join(rows)}</tbody></table>{more}"
-    )
 
 
 _TOKENS = {
@@ -224,28 +167,3 @@ def header(column: object) -> str:
         return str(column)
     first = words[0]
     return " ".join([first[:1].upper() + first[1:], *words[1:]])
-
-
-def paragraph(text: str, kind: str = "text") -> Html:
-    """One escaped paragraph; ``kind`` is ``text``, ``note`` (small print) or ``missing``."""
-    if kind not in ("text", "note", "missing"):
-        raise ValueError(f"'kind' must be 'text', 'note' or 'missing', got {kind!r}.")
-    return Html(f'<p class="kam-{kind}">{esc(text)}</p>')
-
-
-def section_text(lines: Iterable[str], empty: str) -> Html:
-    """Paragraphs of text (escaped), or the ``empty`` sentence when there are none."""
-    lines = [line for line in lines if line]
-    if not lines:
-        return paragraph(empty, "missing")
-    return Html("".join(f'<p class="kam-text">{esc(line)}</p>' for line in lines))
-
-
-def findings_html(items: Iterable[str], title: str | None = None) -> Html:
-    """A bulleted list of findings in words (escaped)."""
-    items = [i for i in items if i]
-    if not items:
-        return Html("")
-    head = f"<h4>{esc(title)}</h4>" if title else ""
-    body = "".join(f"<li>{esc(i)}</li>" for i in items)
-    return Html(f'<div class="kam-findings">{head}<ul>{body}</ul></div>')

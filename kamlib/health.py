@@ -33,26 +33,21 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from kamlib.params import HEALTH_KPIS, LOWER_IS_BETTER, Params
+from kamlib.components import COMPONENTS, HEALTH_KPIS, LOWER_IS_BETTER, SEVERITIES, target_of
+from kamlib.params import Params
 
 __all__ = [
-    "score",
-    "component_scores",
-    "status_of",
-    "FORMULA",
-    "with_weights",
-    "weight_sensitivity",
-    "sensitivity_sentence",
+    "breakdown",
     "change_explained",
+    "component_scores",
+    "score",
+    "status_of",
+    "weight_sensitivity",
+    "with_weights",
 ]
 
-FORMULA = (
-    "Each component scores 100 at or better than its target and 0 at or worse than its red "
-    "mark, linearly in between. The health score is the weighted mean of the available "
-    "components (weights rescaled when a component has no data)."
-)
-
-_ORDER = {"green": 0, "yellow": 1, "red": 2}
+# the traffic lights by urgency (red first), as everywhere in kam
+_URGENCY = {s: SEVERITIES.index(s) for s in ("red", "yellow", "green")}
 
 
 def status_of(values: pd.Series, green_from: float, yellow_from: float) -> pd.Series:
@@ -64,7 +59,7 @@ def status_of(values: pd.Series, green_from: float, yellow_from: float) -> pd.Se
 def component_scores(
     kpis: pd.DataFrame, targets: pd.DataFrame, red_at: pd.DataFrame
 ) -> pd.DataFrame:
-    """Component scores 0..100 for every KPI in :data:`kamlib.params.HEALTH_KPIS`.
+    """Component scores 0..100 for every KPI in :data:`kamlib.components.HEALTH_KPIS`.
 
     Parameters
     ----------
@@ -147,8 +142,8 @@ def score(
     comp_status = pd.DataFrame(
         {k: status_of(comps[k], thresholds["green"], thresholds["yellow"]) for k in HEALTH_KPIS}
     ).where(weights > 0)
-    worst = comp_status.apply(lambda col: col.map(_ORDER)).max(axis=1)
-    rules_status = worst.map({v: k for k, v in _ORDER.items()})
+    worst = comp_status.apply(lambda col: col.map(_URGENCY)).min(axis=1)
+    rules_status = worst.map({v: k for k, v in _URGENCY.items()})
     status = weighted_status.where(thresholds["rules"] == 0, rules_status)
     out["health_status"] = status.fillna("yellow")
     for k in HEALTH_KPIS:
@@ -223,32 +218,6 @@ def _rank_correlation(a: pd.Series, b: pd.Series) -> float:
     return float(both["a"].corr(both["b"], method="spearman"))
 
 
-def sensitivity_sentence(table: pd.DataFrame) -> str:
-    """The sensitivity check in one sentence for the portfolio report."""
-    if table.empty or table["spearman"].isna().all():
-        return (
-            "Fewer than two accounts have different health scores, so there is no ranking "
-            "whose robustness could be tested."
-        )
-    from kamlib.summary import COMPONENT_LABELS
-
-    table = table.dropna(subset=["spearman"])
-    worst = table.loc[table["spearman"].idxmin()]
-    component = f'"{COMPONENT_LABELS.get(worst["component"], worst["component"])}"'
-    changes = int(table["status_changes"].max())
-    accounts = "1 account changes its" if changes == 1 else f"{changes} accounts change their"
-    return (
-        f"Moving any single weight by 20 % keeps the ranking of the accounts nearly the same "
-        f"(lowest rank correlation {worst['spearman']:.3f}, when the weight of "
-        f"{component} moves); at most {accounts} traffic light "
-        f"and no account moves more than {int(table['max_rank_shift'].max())} ranks."
-        if worst["spearman"] >= 0.9
-        else f"The ranking depends on the weights: moving the weight of {component} by "
-        f"20 % lowers the rank correlation to {worst['spearman']:.2f} and changes the traffic "
-        f"light of up to {changes} {'account' if changes == 1 else 'accounts'}."
-    )
-
-
 def change_explained(now: pd.Series, before: pd.Series) -> pd.DataFrame:
     """The change of one account's score between two reporting dates, component by component.
 
@@ -266,3 +235,29 @@ def change_explained(now: pd.Series, before: pd.Series) -> pd.DataFrame:
         n = 0.0 if pd.isna(n) else float(n)
         rows[k] = {"before": b, "now": n, "change": n - b}
     return pd.DataFrame.from_dict(rows, orient="index").rename_axis("component")
+
+
+def breakdown(now: pd.Series, params: Params) -> pd.DataFrame:
+    """Per component: value, target, red mark, score, weight and contribution in points.
+
+    The contributions add up to the health score.
+    """
+    rows = []
+    for k in HEALTH_KPIS:
+        rows.append(
+            {
+                "component": COMPONENTS[k].label,
+                "kpi": k,
+                "value": now.get(k),
+                "target": target_of(k, now, params),
+                "red_at": getattr(params.red_at, k),
+                "score": now.get(f"score_{k}"),
+                "weight": now.get(f"weight_{k}"),
+                "contribution": now.get(f"contribution_{k}"),
+                "status": now.get(f"status_{k}"),
+            }
+        )
+    out = pd.DataFrame(rows).set_index("kpi")
+    for col in ("value", "target", "red_at", "score", "weight", "contribution"):
+        out[col] = pd.to_numeric(out[col], errors="coerce").astype(float)
+    return out

@@ -8,6 +8,8 @@ KPI, re-indexed to the full account list. Rules applied throughout:
   ``closed_date`` after ``as_of`` counts as missing (unpaid, not delivered, still open);
 * a KPI whose table is absent is empty for every account; where the table exists but has no rows
   for an account, counts and sums are 0 and rates and means are empty.
+
+Every measure is one of :mod:`kamlib.measures`, the definitions the report sections use too.
 """
 
 from __future__ import annotations
@@ -17,9 +19,11 @@ from collections.abc import Callable, Mapping
 import numpy as np
 import pandas as pd
 
-from kamlib import communication, contracts, forecast, health, portfolio, revenue
+from kamlib import forecast, health
+from kamlib import measures as m
+from kamlib.components import HEALTH_KPIS
 from kamlib.data import Dataset
-from kamlib.params import HEALTH_KPIS, Params
+from kamlib.params import Params
 from kamlib.periods import Window, previous_window, window
 
 __all__ = [
@@ -53,14 +57,8 @@ KPI_COLUMNS = [
     "health_score",
     "health_status",
 ]
-_COUNTS = ("nps_n", "contacts_12m", "open_complaints", "complaints_12m")
 #: Health components that are not kpis.csv columns (see :func:`health_inputs`).
 HEALTH_INPUTS = [k for k in HEALTH_KPIS if k not in KPI_COLUMNS]
-
-
-def _happened(dates: pd.Series, as_of: pd.Timestamp) -> pd.Series:
-    """The dates that have happened by ``as_of``; later ones become NaT."""
-    return dates.where(dates <= as_of)
 
 
 def _sum(df: pd.DataFrame, mask: pd.Series, col: str, ids: pd.Index) -> pd.Series:
@@ -106,17 +104,15 @@ def base_kpis(dataset: Dataset, as_of: pd.Timestamp, with_forecast: bool = True)
     sales = sales.loc[sales["date"] <= as_of]
     out["revenue_12m"] = _sum(sales, win.contains(sales["date"]), "net_revenue", ids)
     out["revenue_prev_12m"] = _sum(sales, prev.contains(sales["date"]), "net_revenue", ids)
-    out["revenue_growth"] = (out["revenue_12m"] / out["revenue_prev_12m"] - 1).where(
-        out["revenue_prev_12m"] > 0
-    )
+    out["revenue_growth"] = m.growth(out["revenue_12m"], out["revenue_prev_12m"])
     if with_forecast:
-        monthly = revenue.monthly_revenue(sales, as_of)
+        monthly = m.monthly_revenue(sales, as_of)
         totals = forecast.forecast_totals(monthly, horizon=12)
         out["forecast_12m"] = totals.reindex(ids, fill_value=0.0).astype(float)
     else:
         out["forecast_12m"] = _empty(ids)
-    out["revenue_share"] = portfolio.revenue_share(out["revenue_12m"])
-    out["abc_class"] = portfolio.abc_class(out["revenue_12m"])
+    out["revenue_share"] = m.revenue_share(out["revenue_12m"])
+    out["abc_class"] = m.abc_class(out["revenue_12m"])
 
     out = out.join(_survey_kpis(dataset.get("surveys"), win, ids))
     out["otif_rate"] = _otif(dataset.get("deliveries"), win, as_of, ids)
@@ -133,16 +129,9 @@ def _survey_kpis(surveys: pd.DataFrame | None, win: Window, ids: pd.Index) -> pd
         return out
     in_win = surveys.loc[win.contains(surveys["date"])]
     if "nps" in in_win.columns:
-        rated = in_win.loc[in_win["nps"].notna()]
-        n = rated.groupby("account_id").size().reindex(ids, fill_value=0)
-        promoters = (
-            (rated["nps"] >= 9).groupby(rated["account_id"]).sum().reindex(ids, fill_value=0)
-        )
-        detractors = (
-            (rated["nps"] <= 6).groupby(rated["account_id"]).sum().reindex(ids, fill_value=0)
-        )
-        out["nps"] = (100 * (promoters - detractors) / n.where(n > 0)).astype(float)
-        out["nps_n"] = n.astype("Int64")
+        scores = m.nps_score(in_win["nps"], by=in_win["account_id"]).reindex(ids)
+        out["nps"] = scores["nps"].astype(float)
+        out["nps_n"] = scores["n"].fillna(0).astype("Int64")
     else:
         out["nps"], out["nps_n"] = _empty(ids), pd.Series(0, index=ids, dtype="Int64")
     if "csat" in in_win.columns:
@@ -158,8 +147,7 @@ def _otif(
 ) -> pd.Series:
     if deliveries is None:
         return _empty(ids)
-    # the one definition of on time and in full, shared with the contract-terms section
-    d = contracts.delivery_flags(deliveries.loc[win.contains(deliveries["promised_date"])], as_of)
+    d = m.delivery_flags(deliveries.loc[win.contains(deliveries["promised_date"])], as_of)
     return _mean(d["otif"].astype(float), d["account_id"], ids)
 
 
@@ -170,12 +158,9 @@ def _invoice_kpis(
     if invoices is None:
         out["overdue_amount"], out["avg_days_late"] = _empty(ids), _empty(ids)
         return out
-    paid = _happened(invoices["paid_date"], as_of) if "paid_date" in invoices else None
-    unpaid = paid.isna() if paid is not None else pd.Series(True, index=invoices.index)
-    out["overdue_amount"] = _sum(invoices, (invoices["due_date"] <= as_of) & unpaid, "amount", ids)
+    out["overdue_amount"] = _sum(invoices, m.overdue(invoices, as_of), "amount", ids)
     in_win = win.contains(invoices["due_date"])
-    settled = (paid if paid is not None else pd.Series(pd.NaT, index=invoices.index)).fillna(as_of)
-    late = (settled - invoices["due_date"]).dt.days.clip(lower=0).astype(float)
+    late = m.days_late(invoices, as_of)
     out["avg_days_late"] = _mean(late[in_win], invoices.loc[in_win, "account_id"], ids)
     return out
 
@@ -201,13 +186,7 @@ def _complaint_kpis(
     if complaints is None:
         out["open_complaints"], out["complaints_12m"] = _empty(ids, "Int64"), _empty(ids, "Int64")
         return out
-    closed = (
-        _happened(complaints["closed_date"], as_of)
-        if "closed_date" in complaints
-        else pd.Series(pd.NaT, index=complaints.index)
-    )
-    is_open = (complaints["opened_date"] <= as_of) & closed.isna()
-    out["open_complaints"] = _count(complaints, is_open, ids)
+    out["open_complaints"] = _count(complaints, m.is_open(complaints, as_of), ids)
     out["complaints_12m"] = _count(complaints, win.contains(complaints["opened_date"]), ids)
     return out
 
@@ -217,14 +196,15 @@ def health_inputs(dataset: Dataset, as_of: pd.Timestamp, base: pd.DataFrame) -> 
 
     * ``contacts_per_month``: ``contacts_12m / 12``;
     * ``roles_covered``: the share of the portfolio's contact roles
-      (:func:`kamlib.communication.portfolio_roles`) the account was in contact with in the
-      180 days up to ``as_of`` (a role not reached for longer is a gap in the report);
+      (:func:`kamlib.measures.contact_roles`) the account reached
+      (:func:`kamlib.measures.reached`) in the 180 days up to ``as_of`` (a role not reached
+      is a gap in the report);
     * ``complaint_resolution_days``: median days from ``opened_date`` to ``closed_date`` of the
       complaints closed in the window;
     * ``repeat_complaints``: the most complaints of one ``category`` opened in the window (0
       when none; empty without a ``category`` column);
     * ``price_realisation``: over the window's sales rows with a product, ``quantity > 0`` and an
-      agreed price valid on the sale date (:func:`kamlib.contracts.price_check`), the summed
+      agreed price valid on the sale date (:func:`kamlib.measures.price_check`), the summed
       ``net_revenue`` divided by the summed ``agreed_unit_price * quantity`` (0.97 = 3 % below
       the price list);
     * ``days_to_notice``: of the contracts not ended at ``as_of`` (``end_date`` missing or on or
@@ -249,11 +229,9 @@ def health_inputs(dataset: Dataset, as_of: pd.Timestamp, base: pd.DataFrame) -> 
     interactions = dataset.get("interactions")
     out["roles_covered"] = _empty(ids)
     if interactions is not None and "contact_role" in interactions:
-        roles = communication.portfolio_roles(interactions)
+        roles = m.contact_roles(interactions)
         recent = interactions.loc[
-            (interactions["date"] <= as_of)
-            & ((as_of - interactions["date"]).dt.days <= communication.ROLE_GAP_DAYS)
-            & interactions["contact_role"].isin(roles)
+            m.reached(interactions, as_of) & interactions["contact_role"].isin(roles)
         ]
         reached = recent.groupby("account_id")["contact_role"].nunique()
         out["roles_covered"] = (reached.reindex(ids, fill_value=0) / len(roles)).astype(float)
@@ -261,18 +239,17 @@ def health_inputs(dataset: Dataset, as_of: pd.Timestamp, base: pd.DataFrame) -> 
     complaints = dataset.get("complaints")
     out["complaint_resolution_days"] = _empty(ids)
     if complaints is not None and "closed_date" in complaints:
-        done = complaints.loc[win.contains(_happened(complaints["closed_date"], as_of))]
-        days = (done["closed_date"] - done["opened_date"]).dt.days.astype(float)
-        out["complaint_resolution_days"] = days.groupby(done["account_id"]).median().reindex(ids)
+        days = m.resolution_days(complaints, win, as_of)
+        by_account = complaints.loc[days.index, "account_id"]
+        out["complaint_resolution_days"] = days.groupby(by_account).median().reindex(ids)
     out["repeat_complaints"] = _empty(ids)
     if complaints is not None and "category" in complaints:
-        opened = complaints.loc[win.contains(complaints["opened_date"])].dropna(subset=["category"])
-        most = opened.groupby(["account_id", "category"]).size().groupby(level=0).max()
+        most = m.category_counts(complaints, win).groupby(level="account_id").max()
         out["repeat_complaints"] = most.reindex(ids, fill_value=0).astype(float)
 
     sales, prices = dataset.get("sales"), dataset.get("prices")
     out["price_realisation"] = _empty(ids)
-    checked = contracts.price_check(sales.loc[sales["date"] <= as_of], prices, win)
+    checked = m.price_check(sales.loc[sales["date"] <= as_of], prices, win)
     priced = checked.loc[checked["agreed"].notna()] if "account_id" in checked else checked.iloc[:0]
     if not priced.empty:
         g = priced.assign(at_agreed=priced["agreed"] * priced["quantity"]).groupby("account_id")
@@ -283,12 +260,13 @@ def health_inputs(dataset: Dataset, as_of: pd.Timestamp, base: pd.DataFrame) -> 
     table = dataset.get("contracts")
     out["days_to_notice"] = _empty(ids)
     if table is not None:
-        # the report's contract dates (running contracts, notice deadline), per account
-        dates = contracts.contract_dates(table, as_of, horizon_days=0)
-        account = table.loc[dates.index, "account_id"]
-        # sorted by end date: the last non-empty deadline is the contract ending last
-        last = dates["days_to_notice"].groupby(account).last()
-        open_ended = dates["end_date"].isna().groupby(account).any()
+        # the contracts not ended, by end date: the last deadline is the contract ending last
+        running = table.loc[m.not_ended(table, as_of)]
+        days = (m.notice_deadline(running) - as_of).dt.days
+        order = m.column(running, "end_date").sort_values(na_position="last").index
+        account = running.loc[order, "account_id"]
+        last = days.loc[order].groupby(account).last()
+        open_ended = m.column(running, "end_date").loc[order].isna().groupby(account).any()
         last = last.where(~open_ended.reindex(last.index, fill_value=False))
         out["days_to_notice"] = last.reindex(ids).astype(float)
     return out
@@ -309,12 +287,7 @@ def contract_targets(dataset: Dataset, as_of: pd.Timestamp) -> pd.DataFrame:
     contracts = dataset.get("contracts")
     if contracts is None:
         return pd.DataFrame(columns=["otif_rate", "payment_terms_days"], dtype=float)
-    end = (
-        contracts["end_date"]
-        if "end_date" in contracts
-        else pd.Series(pd.NaT, index=contracts.index)
-    )
-    active = contracts.loc[(contracts["start_date"] <= as_of) & (end.isna() | (end >= as_of))]
+    active = contracts.loc[m.in_force(contracts, as_of)]
     active = active.sort_values(["account_id", "start_date"]).groupby("account_id").last()
     out = pd.DataFrame(index=active.index)
     for source, target in (

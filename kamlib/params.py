@@ -12,45 +12,18 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from kamlib.components import HEALTH_KPIS
 from kamlib.errors import ParamsError
 
 __all__ = [
-    "HEALTH_KPIS",
-    "Params",
-    "Targets",
-    "RedAt",
     "Health",
+    "Params",
+    "RedAt",
+    "Targets",
     "load_params",
     "merge",
     "scaffold",
-    "validate_params_dir",
 ]
-
-#: KPIs that enter the health score; "higher is better" unless listed in LOWER_IS_BETTER.
-HEALTH_KPIS = (
-    "revenue_growth",
-    "nps",
-    "csat",
-    "otif_rate",
-    "avg_days_late",
-    "days_since_contact",
-    "open_complaints",
-    "contacts_per_month",
-    "roles_covered",
-    "complaint_resolution_days",
-    "repeat_complaints",
-    "price_realisation",
-    "days_to_notice",
-)
-LOWER_IS_BETTER = frozenset(
-    {
-        "avg_days_late",
-        "days_since_contact",
-        "open_complaints",
-        "complaint_resolution_days",
-        "repeat_complaints",
-    }
-)
 
 
 class _Strict(BaseModel):
@@ -240,13 +213,6 @@ def load_params(params_dir: str | Path | None, account_id: str | None = None) ->
                 raw = merge(raw, _read_yaml(own))
                 sources.append(str(own))
     return _build(raw, " + ".join(sources))
-
-
-def validate_params_dir(params_dir: str | Path | None, account_ids: list[str]) -> None:
-    """Load every account's parameters once so that all errors surface before a run starts."""
-    load_params(params_dir)
-    for account_id in account_ids:
-        load_params(params_dir, account_id)
 
 
 def scaffold(

@@ -9,9 +9,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
-__all__ = ["Window", "default_as_of", "window", "previous_window", "month_end"]
+__all__ = [
+    "Window",
+    "default_as_of",
+    "half_year",
+    "month_end",
+    "previous_reporting_date",
+    "previous_window",
+    "window",
+]
 
 
 @dataclass(frozen=True)
@@ -91,3 +100,15 @@ def window(as_of: pd.Timestamp, months: int = 12, lag: int = 0) -> Window:
 def previous_window(as_of: pd.Timestamp, months: int = 12) -> Window:
     """The window of the same length right before :func:`window`: ``(as_of - 2m, as_of - m]``."""
     return window(as_of, months=months, lag=months)
+
+
+def half_year(dates: pd.Series) -> pd.Series:
+    """The half-year of each date as ``'2025 H1'`` (January to June) or ``'2025 H2'``."""
+    return dates.dt.year.astype(str) + np.where(dates.dt.month <= 6, " H1", " H2")
+
+
+def previous_reporting_date(as_of: pd.Timestamp) -> pd.Timestamp:
+    """One month before ``as_of`` (a month end stays a month end): the date the executive
+    summary compares the health score with."""
+    before = pd.Timestamp(as_of) - pd.DateOffset(months=1)
+    return month_end(before) if as_of == month_end(as_of) else pd.Timestamp(before)

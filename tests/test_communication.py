@@ -6,8 +6,8 @@ import math
 
 import pandas as pd
 
-from kamlib import communication as comm
 from kamlib.periods import window
+from kamlib.sections import communication as comm
 from tests.conftest import frame
 
 AS_OF = pd.Timestamp("2025-06-30")

@@ -7,8 +7,8 @@ import math
 import pandas as pd
 import pytest
 
-from kamlib import complaints
 from kamlib.periods import window
+from kamlib.sections import complaints
 from tests.conftest import frame
 
 AS_OF = pd.Timestamp("2025-06-30")

@@ -7,8 +7,9 @@ import math
 import pandas as pd
 import pytest
 
-from kamlib import contracts
+from kamlib import measures
 from kamlib.periods import window
+from kamlib.sections import contract_terms as contracts
 from tests.conftest import frame
 
 AS_OF = pd.Timestamp("2025-06-30")
@@ -36,7 +37,7 @@ def test_otif_by_month_and_lateness():
     assert monthly.loc["2025-02-01", ["on_time", "in_full", "otif"]].tolist() == [1.0, 0.0, 0.0]
     assert monthly.loc["2025-06-01", "orders"] == 2 and monthly.loc["2025-06-01", "otif"] == 0
     # the KPI over the window: 1 of 5
-    flags = contracts.delivery_flags(_deliveries(), AS_OF)
+    flags = measures.delivery_flags(_deliveries(), AS_OF)
     assert flags["otif"].mean() == pytest.approx(1 / 5)
     dist = contracts.days_late_distribution(_deliveries(), AS_OF, WIN)["orders"]
     assert dist["on time"] == 2 and dist["3-7 days"] == 1 and dist.sum() == 3
@@ -64,13 +65,13 @@ def test_price_list_that_changes_during_the_window():
         [("A", "P", "2024-01-01", "2024-12-31", 100.0), ("A", "P", "2025-01-01", NAN, 105.0)],
         "account_id product d:valid_from d:valid_to agreed_unit_price",
     )
-    checked = contracts.price_check(sales, prices, WIN)
+    checked = measures.price_check(sales, prices, WIN)
     assert checked["agreed"].tolist()[:2] == [100.0, 105.0]
     assert checked["deviation"].tolist()[:2] == pytest.approx([-50.0, 50.0])
     leak = contracts.price_leakage(checked)
     assert leak.loc["P", "deviation"] == pytest.approx(0.0)
     assert leak.loc["Q", "unpriced_rows"] == 1 and leak.loc["Q", "deviation"] == 0
-    assert contracts.price_check(sales, None, WIN).empty  # no price list
+    assert measures.price_check(sales, None, WIN).empty  # no price list
 
 
 def _invoices():

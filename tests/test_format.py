@@ -40,31 +40,17 @@ def test_dates():
     assert fmt.date("2025-06-03", "de") == "03.06.2025"
 
 
-def test_table_escapes_untrusted_text():
-    df = pd.DataFrame({"name": ['<script>alert("x")</script> & Co'], "revenue": [1234.6]})
-    html = fmt.table_html(df, {"revenue": "money_exact"}, caption="<b>caption</b>")
-    assert "<script>" not in html and "&lt;script&gt;" in html and "&amp; Co" in html
-    assert "&lt;b&gt;caption" in html
-    assert "1,235" in html
-
-
-def test_table_rejects_unknown_format_and_cuts_long_tables():
-    with pytest.raises(ValueError, match="unknown formats"):
-        fmt.table_html(pd.DataFrame({"a": [1]}), {"a": "euro"})
-    html = fmt.table_html(pd.DataFrame({"a": range(60)}), max_rows=50)
-    assert "Showing 50 of 60 rows" in html
-
-
-def test_paragraph_and_findings_escape():
-    assert fmt.paragraph("a < b", "missing") == '<p class="kam-missing">a &lt; b</p>'
-    assert "&lt;i&gt;" in fmt.findings_html(["<i>x</i>"])
-    assert fmt.findings_html([]) == ""
-    with pytest.raises(ValueError, match="'kind'"):
-        fmt.paragraph("x", "loud")
+def test_one_dispatcher_for_every_kind():
+    assert fmt.value("money", 1_234_567) == "1.23m EUR"
+    assert fmt.value("money_exact", 1_234_567) == "1,234,567 EUR"
+    assert fmt.value("int", 12.4) == "12" and fmt.value("num2", 1 / 3) == "0.33"
+    assert fmt.value("pct0", 0.125) == "12%" and fmt.value("yesno", False) == "no"
+    assert fmt.value("pp", 0.031, language="de") == "+3,1 pp"
+    with pytest.raises(ValueError, match="unknown format kind 'euro'"):
+        fmt.value("euro", 1)
 
 
 def test_headers_for_readers():
     assert fmt.header("revenue_12m") == "Revenue 12 months"
     assert fmt.header("nps_low") == "NPS low"
     assert fmt.header("difference_pp") == "Difference (pp)"
-    assert "<th>Account ID</th>" in fmt.table_html(pd.DataFrame({"account_id": ["a"]}))

@@ -9,7 +9,9 @@ import pandas as pd
 import pytest
 
 from kamlib import health
-from kamlib.params import HEALTH_KPIS, Params
+from kamlib.components import HEALTH_KPIS
+from kamlib.params import Params
+from kamlib.sections.portfolio import sensitivity_sentence
 
 
 def _kpis(**values) -> pd.DataFrame:
@@ -127,7 +129,7 @@ def test_weight_sensitivity_on_a_clear_ranking():
     assert (
         len(table) == 26 and (table["spearman"] == 1).all() and (table["max_rank_shift"] == 0).all()
     )
-    sentence = health.sensitivity_sentence(table)
+    sentence = sensitivity_sentence(table)
     assert "nearly the same" in sentence and "at most 0 accounts change their" in sentence
     # the component is named as in the reports, not by its column name
     # (all correlations are 1 here: the first component, revenue growth, is reported)

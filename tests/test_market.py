@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from kamlib import market
+from kamlib.sections import market
 from tests.conftest import frame
 
 AS_OF = pd.Timestamp("2025-12-31")
@@ -68,7 +68,7 @@ def test_indexed_series_start_at_100():
 
 
 def test_ordinals_read_as_english():
-    from kamlib.market import _ordinal
+    from kamlib.sections.market import _ordinal
 
     assert [_ordinal(n) for n in (1, 2, 3, 4, 11, 12, 13, 21, 33, 100, 112)] == [
         "1st",

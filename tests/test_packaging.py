@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -71,7 +72,16 @@ def test_a_wheel_installs_in_a_fresh_venv_and_writes_the_demo_reports(tmp_path):
         assert done.returncode == 0, f"{cmd}: {done.stdout[-2000:]}{done.stderr[-3000:]}"
         return done
 
-    run(sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", dist, ROOT)
+    # built from a copy of the committed files: no stale build/ output of a checkout gets in
+    source = tmp_path / "source"
+    shutil.copytree(
+        ROOT,
+        source,
+        ignore=shutil.ignore_patterns(
+            ".git", ".venv", "build", "reports", "*.egg-info", "__pycache__", ".*_cache"
+        ),
+    )
+    run(sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", dist, source)
     wheel = next(dist.glob("kamlib-*.whl"))
     with zipfile.ZipFile(wheel) as archive:
         names = archive.namelist()

@@ -5,15 +5,16 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from kamlib import portfolio
+from kamlib import measures
 from kamlib.params import Params
+from kamlib.sections import portfolio
 from tests.conftest import frame
 
 
 def test_gini_by_hand():
     # x = 1, 2, 3, 4 (sorted): sum (2i - n - 1) x_i = -3 - 2 + 3 + 12 = 10; / (n * sum) = 10 / 40
-    assert portfolio.gini(pd.Series([4.0, 1.0, 3.0, 2.0, -5.0])) == pytest.approx(0.25)
-    assert portfolio.gini(pd.Series([5.0, 5.0])) == 0
+    assert measures.gini(pd.Series([4.0, 1.0, 3.0, 2.0, -5.0])) == pytest.approx(0.25)
+    assert measures.gini(pd.Series([5.0, 5.0])) == 0
 
 
 def test_pareto_and_concentration():

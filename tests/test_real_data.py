@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kamlib import kpis, portfolio
+from kamlib import kpis, measures
 from kamlib.data import from_frames
 from kamlib.params import Params
 
@@ -70,8 +70,8 @@ def test_kpis_match_the_contract_on_cdnow(cdnow):
     assert (got[rev <= 0] == "C").all()
     mismatch = [a for a in order if got[a] != expected[a]]
     assert not mismatch, mismatch[:5]
-    assert portfolio.hhi(table["revenue_12m"]) == pytest.approx(10000 * (share**2).sum())
-    assert portfolio.top5_share(table["revenue_12m"]) == pytest.approx(share.nlargest(5).sum())
+    assert measures.hhi(table["revenue_12m"]) == pytest.approx(10000 * (share**2).sum())
+    assert measures.top5_share(table["revenue_12m"]) == pytest.approx(share.nlargest(5).sum())
     # forecasts exist for every customer and are never NaN
     assert table["forecast_12m"].notna().all()
     assert set(table["health_status"]) <= {"green", "yellow", "red"}

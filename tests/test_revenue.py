@@ -8,8 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kamlib import revenue
+from kamlib import measures
 from kamlib.forecast import forecast
+from kamlib.sections import revenue
 from tests.conftest import frame
 
 
@@ -31,25 +32,25 @@ def test_monthly_revenue_uses_complete_months_only():
         "d:date account_id net_revenue",
     )
     # as_of 2025-04-20 is not a month end: April is partial and left out
-    wide = revenue.monthly_revenue(sales, pd.Timestamp("2025-04-20"))
+    wide = measures.monthly_revenue(sales, pd.Timestamp("2025-04-20"))
     assert list(wide.index) == list(pd.date_range("2025-01-01", "2025-03-01", freq="MS"))
     assert wide["A"].tolist() == [15.0, 0.0, 7.0]
     assert math.isnan(wide.loc["2025-01-01", "B"]) and wide.loc["2025-03-01", "B"] == 1.0
-    assert revenue.last_complete_month(pd.Timestamp("2025-04-30")) == pd.Timestamp("2025-04-01")
-    assert revenue.account_monthly(sales.iloc[0:0], pd.Timestamp("2025-04-30")).empty
+    assert measures.last_complete_month(pd.Timestamp("2025-04-30")) == pd.Timestamp("2025-04-01")
+    assert measures.account_monthly(sales.iloc[0:0], pd.Timestamp("2025-04-30")).empty
 
 
 def test_growth_figures_by_hand():
     # 36 months: 100 a month in year 1, 110 in year 2, 121 in year 3 (+10 % a year)
     y = _months([100] * 12 + [110] * 12 + [121] * 11 + [132])
-    g = revenue.growth(y)
+    g = revenue.growth_figures(y)
     assert g.yoy_month == pytest.approx(132 / 110 - 1)
     assert g.yoy_quarter == pytest.approx((121 + 121 + 132) / 330 - 1)
     # CAGR from the first 12 months (1200) to the last 12 (121 * 11 + 132 = 1463) over 2 years
     assert g.years == 2 and g.cagr == pytest.approx((1463 / 1200) ** 0.5 - 1)
-    short = revenue.growth(_months([5, 6, 7]))
+    short = revenue.growth_figures(_months([5, 6, 7]))
     assert math.isnan(short.yoy_month) and math.isnan(short.cagr)
-    zero_base = revenue.growth(_months([0] * 12 + [5] * 12))
+    zero_base = revenue.growth_figures(_months([0] * 12 + [5] * 12))
     assert math.isnan(zero_base.yoy_month) and math.isnan(zero_base.cagr)
 
 

@@ -33,9 +33,9 @@ from papermill.parameterize import parameterize_notebook
 
 import kamlib.plots
 from kamlib import forecast as forecast_module
-from kamlib import satisfaction
 from kamlib.data import from_frames
 from kamlib.run.compose import compose_account_notebook, portfolio_notebook
+from kamlib.sections import satisfaction
 from tests.strategies import UNTRUSTED, datasets
 
 #: what a reader must never see: Python's missing values, infinities, a negative zero

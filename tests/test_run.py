@@ -49,20 +49,22 @@ def notebooks(tmp_path) -> Path:
     folder = tmp_path / "nb"
     folder.mkdir()
     setup = new_code_cell(
-        "import kamlib.context, kamlib.format as fmt\n"
+        "import kamlib.context, kamlib.blocks as fmt\n"
         "ctx = kamlib.context.account_context(data=data, account_id=account_id, as_of=as_of, "
         "params_dir=params_dir)"
     )
     setup.metadata["tags"] = ["setup"]
+    sections = new_code_cell('sections = ["area.ipynb", "next.ipynb"]')
+    sections.metadata["tags"] = ["sections"]
     account = _nb(
         _param_cell(),
+        sections,
         setup,
-        new_code_cell("display(fmt.paragraph(ctx.name))"),
+        new_code_cell("display(fmt.paragraph(ctx.frames.name))"),
         new_code_cell(
             "leak = 'state from an earlier account' if 'leak' in globals() else None\n"
             "assert leak is None, leak\nleak = 1"
         ),
-        kam={"sections": ["area.ipynb", "next.ipynb"]},
     )
     area = _nb(
         _param_cell(),
@@ -71,7 +73,7 @@ def notebooks(tmp_path) -> Path:
         new_code_cell(
             "import sys\nprint('a warning', file=sys.stderr)\n"
             "assert account_id != 'KA-002', 'this account fails on purpose'\n"
-            "revenue = ctx.kpi.revenue_12m\n"
+            "revenue = ctx.frames.kpi.revenue_12m\n"
             "display(fmt.paragraph(f'revenue {revenue:.0f}'))"
         ),
         # fails only because the cell before failed: part of the same failure
@@ -80,7 +82,7 @@ def notebooks(tmp_path) -> Path:
     following = _nb(
         _param_cell(),
         new_markdown_cell("## Next section"),
-        new_code_cell("import kamlib.format as fmt\ndisplay(fmt.paragraph('after the section'))"),
+        new_code_cell("import kamlib.blocks as fmt\ndisplay(fmt.paragraph('after the section'))"),
     )
     portfolio = _nb(
         _param_cell('data = ""\nas_of = ""\nparams_dir = "../params"'),
@@ -308,8 +310,8 @@ def test_compose_appends_sections_without_their_parameters(notebooks):
     assert sum("parameters" in t for t in tags) == 1
     assert sum("setup" in t for t in tags) == 2
     sections = [c.metadata["kam"]["section"] for c in nb.cells]
-    assert sections == ["Executive summary"] * 4 + ["Area"] * 4 + ["Next section"] * 2
-    assert [bool(c.metadata["kam"].get("essential")) for c in nb.cells] == [True] * 4 + [False] * 6
+    assert sections == ["Executive summary"] * 5 + ["Area"] * 4 + ["Next section"] * 2
+    assert [bool(c.metadata["kam"].get("essential")) for c in nb.cells] == [True] * 5 + [False] * 6
     assert any(c.source == "## Area" for c in nb.cells)
 
 

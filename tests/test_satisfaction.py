@@ -10,9 +10,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kamlib import satisfaction as sat
-from kamlib.periods import window
-from tests.conftest import frame
+from kamlib.measures import percentile
+from kamlib.params import Params
+from kamlib.sections import satisfaction as sat
+from tests.conftest import frame, frames_of
 
 Z = 1.959963984540054
 
@@ -55,7 +56,7 @@ def test_nps_edge_cases():
     assert sat.nps([np.nan, 10]).n == 1
 
 
-def test_csat_and_top2box():
+def test_csat_interval_by_hand():
     # mean 4, s = sqrt(((1 + 0 + 1 + 0)/3)) for 3, 4, 5, 4 -> s^2 = 2/3
     c = sat.csat([3, 4, 5, 4])
     half = 3.182446305284263 * math.sqrt(2 / 3) / 2  # t(0.975, 3) * s / sqrt(4) = 1.299
@@ -67,8 +68,6 @@ def test_csat_and_top2box():
     # 5.36 lies beyond the scale and is cut to 5
     c = sat.csat([4, 5, 5, 5, 5])
     assert c.ci_low == pytest.approx(4.8 - 2.776445105 * math.sqrt(0.2 / 5)) and c.ci_high == 5
-    t2b = sat.top2box([5, 4, 3, 2])  # 2 of 4 in the top two boxes
-    assert t2b.score == 50
 
 
 def test_change_test_words():
@@ -240,7 +239,7 @@ def test_by_period_percentile_and_themes():
     roles = sat.by_period(surveys, "role")
     assert roles.loc["user", "n"] == 2
     # 3 others: 10, 20, 30 -> value 20: one below plus half a tie -> 1.5 / 3 = 50
-    assert sat.percentile(20, pd.Series([10, 20, 30])) == 50
+    assert percentile(20, pd.Series([10, 20, 30])) == 50
     comments = pd.Series(["Lieferung kam zu spät", "The price is high", "Great", None])
     themes = sat.themes(comments, {"packaging": ["box"]})
     assert themes.loc["delivery", "comments"] == 1 and themes.loc["price", "comments"] == 1
@@ -248,18 +247,23 @@ def test_by_period_percentile_and_themes():
 
 
 def test_window_nps_matches_the_kpi_definition():
-    # the KPI counts survey rows in the window with nps present: here 9, 10, 4 -> 100 * (2 - 1) / 3
+    # the KPI counts survey rows in the window with nps present: here 9, 10, 4 (r4 is outside,
+    # r5 has none) -> 100 * (2 - 1) / 3; the section's window NPS is the same number
     surveys = frame(
         [
             ("r1", "A", "2025-01-01", 9),
             ("r2", "A", "2025-02-01", 10),
             ("r3", "A", "2025-03-01", 4),
             ("r4", "A", "2024-01-01", 0),
+            ("r5", "A", "2025-04-01", None),
         ],
         "response_id account_id d:date nps",
     )
-    w = window(pd.Timestamp("2025-06-30"))
-    assert sat.nps(surveys.loc[w.contains(surveys["date"]), "nps"]).score == pytest.approx(100 / 3)
+    sales = frame([("2025-06-15", "A", 1.0)], "d:date account_id net_revenue")
+    frames = frames_of({"surveys": surveys, "sales": sales}, "A", "2025-06-30")
+    assert frames.kpi["nps"] == pytest.approx(100 / 3) and frames.kpi["nps_n"] == 3
+    analysis = sat.analyse(frames, Params())
+    assert analysis.window_nps.score == frames.kpi["nps"] and analysis.window_nps.n == 3
 
 
 def test_analyse_pools_drivers_for_a_small_account_and_tables_them():
@@ -287,17 +291,22 @@ def test_analyse_pools_drivers_for_a_small_account_and_tables_them():
     )
     everyone = pd.concat([a, b], ignore_index=True)
     kpis = pd.DataFrame({"nps": [0.0, 10.0], "csat": [np.nan, np.nan]}, index=["A", "B"])
-    result = sat.analyse(a, everyone, window("2026-10-31"), kpis, ["A", "B"], "A")
+    frames = frames_of({"surveys": everyone}, "A", "2026-10-31", kpis=kpis)
+    result = sat.analyse(frames, Params())
     assert result.drivers_pooled
     assert result.drivers.attrs["n"] == 44
-    table = sat.drivers_table(result)
+    # A's window NPS: 1 promoter (10) and 2 detractors (2, 6) of 4 -> -25, below B's 10
+    assert result.window_nps.score == -25 and result.nps_percentile == 0
+    table = sat.driver_shares(result)
     assert list(table["attribute"]) == ["delivery", "price"]  # delivery explains most
     assert table["share of explained variance"].sum() == pytest.approx(1)
     # A's own average ratings, not the pool's: delivery (5+1+3+4)/4, price (2+2+4+4)/4
     assert list(table["average rating"]) == [3.25, 3.0]
     assert (table["interval low"] <= table["share of explained variance"]).all()
-    assert "pooled" in sat.drivers_note(result) and "500 resamples" in sat.drivers_note(result)
-    assert sat.drivers_table(None).empty
+    note = sat.drivers_note(result, Params())
+    assert "pooled" in note and "500 resamples" in note
+    shown = sat.drivers_table(result, Params())
+    assert "delivery" in shown and "What drives the NPS" in shown
 
 
 def test_report_drivers_are_computed_once_per_content(swiss, monkeypatch):

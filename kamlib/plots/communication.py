@@ -1,18 +1,19 @@
-"""Communication and complaint charts."""
+"""Communication charts."""
 
 from __future__ import annotations
 
-import pandas as pd
 from matplotlib.figure import Figure
 
 from kamlib.plots import PALETTE, figure
+from kamlib.sections.communication import CommunicationAnalysis
 
-__all__ = ["contacts", "complaints_flow"]
+__all__ = ["contacts"]
 
 
-def contacts(monthly: pd.Series, target_per_month: float) -> Figure | None:
-    """Contacts per month against the cadence target."""
-    if monthly is None or monthly.empty:
+def contacts(a: CommunicationAnalysis, params) -> Figure | None:
+    """Contacts per month against the cadence target (None without contact records)."""
+    monthly, target_per_month = a.monthly, params.targets.contacts_per_month
+    if not a.recorded or monthly.empty:
         return None
     fig, ax = figure("Contacts per month", ylabel="contacts")
     labels = [d.strftime("%b %y") for d in monthly.index]
@@ -25,23 +26,5 @@ def contacts(monthly: pd.Series, target_per_month: float) -> Figure | None:
         label=f"target {target_per_month:g} a month",
     )
     ax.tick_params(axis="x", labelsize=7)
-    ax.legend(fontsize=8, frameon=False)
-    return fig
-
-
-def complaints_flow(monthly: pd.DataFrame) -> Figure | None:
-    """Complaints opened and closed per month."""
-    if monthly is None or monthly.empty or monthly.to_numpy().sum() == 0:
-        return None
-    fig, ax = figure("Complaints opened and closed per month", ylabel="complaints")
-    labels = [d.strftime("%b %y") for d in monthly.index]
-    x = range(len(labels))
-    ax.bar(
-        [i - 0.2 for i in x], monthly["opened"], width=0.4, color=PALETTE["warn"], label="opened"
-    )
-    ax.bar(
-        [i + 0.2 for i in x], monthly["closed"], width=0.4, color=PALETTE["target"], label="closed"
-    )
-    ax.set_xticks(list(x), labels, fontsize=7)
     ax.legend(fontsize=8, frameon=False)
     return fig

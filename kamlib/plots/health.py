@@ -6,39 +6,26 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from kamlib.components import COMPONENTS
+from kamlib.health import breakdown
 from kamlib.plots import PALETTE, STATUS_COLORS, figure
 
 __all__ = ["contributions"]
 
-_SHORT = {
-    "revenue_growth": "Growth",
-    "nps": "NPS",
-    "csat": "CSAT",
-    "otif_rate": "OTIF",
-    "avg_days_late": "Days late",
-    "days_since_contact": "Last contact",
-    "open_complaints": "Complaints",
-    "contacts_per_month": "Cadence",
-    "roles_covered": "Roles",
-    "complaint_resolution_days": "Resolution",
-    "repeat_complaints": "Repeats",
-    "price_realisation": "Prices",
-    "days_to_notice": "Notice",
-}
 
-
-def contributions(breakdown: pd.DataFrame, health_score: float) -> Figure:
+def contributions(kpi: pd.Series, params) -> Figure:
     """Waterfall of the health score: each component's contribution in points.
 
     Parameters
     ----------
-    breakdown : pd.DataFrame
-        From :func:`kamlib.summary.health_breakdown` (columns ``component``, ``contribution``,
-        ``weight``, ``status``).
-    health_score : float
-        The total, drawn as the last bar.
+    kpi : pd.Series
+        The account's row of the KPI table (health columns included).
+    params : Params
+        The account's parameters.
     """
-    rows = breakdown.loc[breakdown["contribution"].notna()]
+    table = breakdown(kpi, params)
+    health_score = kpi["health_score"]
+    rows = table.loc[table["contribution"].notna()]
     fig, ax = figure("How the health score is made up", ylabel="points of 100")
     bottom = 0.0
     labels = []
@@ -55,7 +42,7 @@ def contributions(breakdown: pd.DataFrame, health_score: float) -> Figure:
             width=0.6,
         )
         bottom += row["contribution"]
-        labels.append(_SHORT.get(kpi, kpi))
+        labels.append(COMPONENTS[kpi].short)
     total = 0.0 if np.isnan(health_score) else health_score
     ax.bar(len(rows), total, color=PALETTE["account"], width=0.6)
     labels.append("Health score")

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-import pandas as pd
 from matplotlib.figure import Figure
 
 from kamlib.plots import PALETTE, figure
+from kamlib.sections.market import MarketAnalysis
 
 __all__ = ["account_vs_market", "wallet_share"]
 
 
-def account_vs_market(table: pd.DataFrame | None, segment: str) -> Figure | None:
+def account_vs_market(a: MarketAnalysis, params) -> Figure | None:
     """Moving annual totals of the account and its market, indexed to 100."""
+    table, segment = a.indexed, a.segment or ""
     if table is None or table.dropna(how="all").empty:
         return None
     fig, ax = figure(
@@ -25,8 +26,9 @@ def account_vs_market(table: pd.DataFrame | None, segment: str) -> Figure | None
     return fig
 
 
-def wallet_share(table: pd.DataFrame | None) -> Figure | None:
+def wallet_share(a: MarketAnalysis, params) -> Figure | None:
     """Share of wallet per year."""
+    table = a.wallet
     if table is None or table.empty:
         return None
     fig, ax = figure("Share of wallet per year", ylabel="revenue / estimated wallet (%)")

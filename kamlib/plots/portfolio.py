@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-import pandas as pd
 from matplotlib.figure import Figure
 
 from kamlib.plots import PALETTE, figure
+from kamlib.sections.portfolio import PortfolioAnalysis
 
 __all__ = ["pareto_curve", "concentration_trend"]
 
 _CLASS_COLOURS = {"A": PALETTE["account"], "B": PALETTE["forecast"], "C": PALETTE["neutral"]}
 
 
-def pareto_curve(table: pd.DataFrame) -> Figure:
+def pareto_curve(a: PortfolioAnalysis, params) -> Figure:
     """Lorenz / Pareto curve: cumulative revenue share against the share of accounts."""
+    table = a.pareto
     fig, ax = figure(
         "Pareto curve with ABC classes",
         ylabel="cumulative share of revenue (%)",
@@ -41,8 +42,9 @@ def pareto_curve(table: pd.DataFrame) -> Figure:
     return fig
 
 
-def concentration_trend(history: pd.DataFrame) -> Figure:
+def concentration_trend(a: PortfolioAnalysis, params) -> Figure:
     """Top-1 and top-5 shares over the last windows."""
+    history = a.history
     fig, ax = figure(
         "Dependency on the largest accounts",
         ylabel="share of revenue (%)",

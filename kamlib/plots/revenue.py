@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-import pandas as pd
 from matplotlib.figure import Figure
 
 from kamlib.plots import PALETTE, AmountFormatter, figure
+from kamlib.sections.revenue import RevenueAnalysis
 
 __all__ = ["trend", "seasonality"]
 
 
-def trend(
-    y: pd.Series, fc: pd.DataFrame | None, mat: pd.Series | None = None, currency: str = "EUR"
-) -> Figure | None:
+def trend(a: RevenueAnalysis, params) -> Figure | None:
     """Monthly revenue with the forecast fan (80 % and 95 %) and the moving annual total / 12.
 
     None when there is no revenue history.
     """
+    y, fc, mat, currency = a.monthly, a.forecast, a.mat, params.currency
     if y is None or len(y) == 0:
         return None
     fig, ax = figure("Monthly revenue and forecast", ylabel=f"revenue per month ({currency})")
@@ -55,8 +54,9 @@ def trend(
     return fig
 
 
-def seasonality(pattern: pd.Series | None) -> Figure | None:
+def seasonality(a: RevenueAnalysis, params) -> Figure | None:
     """Average seasonal effect per calendar month in % of the average month (None: no pattern)."""
+    pattern = a.pattern
     if pattern is None:
         return None
     fig, ax = figure("Seasonal pattern", ylabel="effect (% of an average month)")

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 from matplotlib.figure import Figure
 
 from kamlib.plots import PALETTE, figure
+from kamlib.sections.satisfaction import SatisfactionAnalysis
 
 __all__ = ["nps_over_time", "importance_performance"]
 
 
-def nps_over_time(periods: pd.DataFrame, target: float | None = None) -> Figure | None:
-    """NPS per half-year with its 95 % interval (None without answers)."""
+def nps_over_time(a: SatisfactionAnalysis, params) -> Figure | None:
+    """NPS per half-year with its 95 % interval against the target (None without answers)."""
+    periods, target = a.periods, params.targets.nps
     if periods is None or periods.empty or periods["n"].sum() == 0:
         return None
     data = periods.loc[periods["n"] > 0]
@@ -44,8 +45,9 @@ def nps_over_time(periods: pd.DataFrame, target: float | None = None) -> Figure 
     return fig
 
 
-def importance_performance(importance: pd.DataFrame, performance: pd.Series) -> Figure | None:
+def importance_performance(a: SatisfactionAnalysis, params) -> Figure | None:
     """Importance (share of explained variance) against mean rating, quadrants at the means."""
+    importance, performance = a.drivers, a.performance
     if importance is None or importance.empty:
         return None
     fig, ax = figure(

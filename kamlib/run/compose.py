@@ -6,7 +6,7 @@ in its place, while the other sections are produced as usual.
 
 * The account report is ``account_report.ipynb`` (the header and executive summary: one
   *essential* section, without which there is no report) followed by the area notebooks listed
-  in its metadata (``kam.sections``), one section each.
+  in its visible ``sections = [...]`` cell (tagged ``sections``), one section each.
 * The portfolio report is split at its level-2 headings (``## ...``); the cells before the first
   heading (parameters, setup, title) are its essential section.
 
@@ -16,6 +16,7 @@ and every cell carries its section in ``cell.metadata["kam"]["section"]``.
 
 from __future__ import annotations
 
+import ast
 import importlib.resources
 import re
 from pathlib import Path
@@ -34,6 +35,7 @@ __all__ = [
     "section_of",
     "is_essential",
     "heading",
+    "listed_sections",
     "number_cells",
 ]
 
@@ -110,18 +112,46 @@ def number_cells(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return nb
 
 
+def listed_sections(nb: nbformat.NotebookNode, path: Path) -> list[str]:
+    """The notebooks the account notebook's cell tagged ``sections`` lists (``sections = [...]``).
+
+    Raises
+    ------
+    KamError
+        If there is no such cell or it does not assign a list of notebook names.
+    """
+    for cell in nb.cells:
+        if "sections" in _tags(cell):
+            try:
+                tree = ast.parse(cell.source)
+                for node in tree.body:
+                    if isinstance(node, ast.Assign) and any(
+                        isinstance(t, ast.Name) and t.id == "sections" for t in node.targets
+                    ):
+                        names = ast.literal_eval(node.value)
+                        if isinstance(names, list) and all(isinstance(n, str) for n in names):
+                            return names
+            except (SyntaxError, ValueError):
+                pass
+            raise KamError(
+                f"{path}: the cell tagged 'sections' must assign a list of notebook names, "
+                f'e.g. sections = ["revenue.ipynb", ...]; got:\n{cell.source}'
+            )
+    raise KamError(f"{path}: no cell tagged 'sections' lists the notebooks of the report.")
+
+
 def compose_account_notebook(folder: Path | None = None) -> nbformat.NotebookNode:
     """The account report: ``account_report.ipynb`` followed by the area notebooks it lists.
 
-    The area notebooks are listed in the account notebook's metadata (``kam.sections``); their
+    The area notebooks are listed in the account notebook's ``sections`` cell; their
     ``parameters`` cells are dropped (the account notebook's parameters are used), their setup
-    cells kept (they re-use the cached context), so each area notebook also runs on its own.
+    cells kept (they re-use the shared context), so each area notebook also runs on its own.
     Every cell is marked with its section (see the module docstring).
     """
     folder = Path(folder) if folder is not None else notebooks_dir()
     nb = read_notebook(folder / ACCOUNT_NOTEBOOK)
     _mark(nb.cells, _title(nb, "Executive summary"), essential=True)
-    for name in nb.metadata.get("kam", {}).get("sections", []):
+    for name in listed_sections(nb, folder / ACCOUNT_NOTEBOOK):
         area = read_notebook(folder / name)
         cells = [c for c in area.cells if "parameters" not in _tags(c)]
         _mark(cells, _title(area, Path(name).stem))

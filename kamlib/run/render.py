@@ -143,6 +143,7 @@ def export_html(nb: nbformat.NotebookNode, title: str, footer: str) -> str:
             remove_cell_tags={
                 "parameters",
                 "injected-parameters",
+                "sections",
                 "setup",
                 "remove-cell",
                 ERROR_MARKER_TAG,

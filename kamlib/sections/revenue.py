@@ -1,4 +1,11 @@
-"""Revenue development: the monthly series every revenue figure and forecast is built from."""
+"""The revenue section: monthly revenue, growth, seasonality, unusual months, the forecast with
+its target probability and tested accuracy, and what changed the revenue.
+
+The section contract (every section of ``kamlib.sections`` has it): :func:`analyse` makes the
+frozen :class:`RevenueAnalysis` from the account's frames and parameters, once per report;
+:func:`findings` and :func:`sentences` read only that analysis; the remaining functions are the
+blocks a notebook cell shows.
+"""
 
 from __future__ import annotations
 
@@ -8,73 +15,31 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from kamlib.periods import month_end
+from kamlib import blocks
+from kamlib import format as fmt
+from kamlib.components import Finding, component_findings
+from kamlib.forecast import forecast
+from kamlib.frames import AccountFrames
+from kamlib.measures import account_monthly, growth
+from kamlib.periods import previous_window, window
 
 __all__ = [
     "Growth",
-    "monthly_revenue",
-    "account_monthly",
-    "last_complete_month",
-    "growth",
-    "moving_annual_total",
-    "seasonal_pattern",
-    "unusual_months",
-    "target_probability",
-    "backtest_mase",
-    "findings",
     "RevenueAnalysis",
     "analyse",
-    "summary_lines",
+    "backtest_mase",
+    "causes_table",
+    "findings",
+    "growth_figures",
+    "moving_annual_total",
     "price_volume_mix",
+    "seasonal_pattern",
+    "sentences",
+    "summary",
+    "target_probability",
+    "unusual_months",
+    "unusual_table",
 ]
-
-
-def last_complete_month(as_of: pd.Timestamp) -> pd.Timestamp:
-    """Start of the last calendar month that is complete at ``as_of``.
-
-    The month of ``as_of`` counts only when ``as_of`` is its last day; otherwise the history
-    ends with the month before, so a partial month never looks like a drop in revenue.
-    """
-    as_of = pd.Timestamp(as_of).normalize()
-    last = as_of if as_of == month_end(as_of) else as_of - pd.offsets.MonthEnd(1)
-    return last.to_period("M").to_timestamp()
-
-
-def monthly_revenue(sales: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
-    """Monthly revenue of every account in ``sales``, wide.
-
-    Parameters
-    ----------
-    sales : pd.DataFrame
-        Columns ``date``, ``account_id``, ``net_revenue``.
-    as_of : pd.Timestamp
-        Reporting date; complete calendar months up to it are used
-        (see :func:`last_complete_month`).
-
-    Returns
-    -------
-    pd.DataFrame
-        Index: month starts; columns: account_id; 0 for months without sales after an account's
-        first month with a sale, NaN before it.
-    """
-    last = last_complete_month(as_of)
-    rows = sales.loc[sales["date"] < last + pd.offsets.MonthBegin(1)]
-    if rows.empty:
-        return pd.DataFrame(index=pd.DatetimeIndex([], name="month"), dtype=float)
-    month = rows["date"].dt.to_period("M").dt.to_timestamp()
-    wide = rows.groupby([month.rename("month"), rows["account_id"]])["net_revenue"].sum().unstack()
-    index = pd.date_range(wide.index.min(), last, freq="MS", name="month")
-    wide = wide.reindex(index)
-    started = wide.notna().cummax()
-    return wide.fillna(0.0).where(started).astype(float)
-
-
-def account_monthly(sales: pd.DataFrame, as_of: pd.Timestamp) -> pd.Series:
-    """One account's monthly revenue from its first month with sales to the last complete month."""
-    wide = monthly_revenue(sales, as_of)
-    if wide.empty:
-        return pd.Series(dtype=float, index=pd.DatetimeIndex([], name="month"), name="revenue")
-    return wide.sum(axis=1, min_count=1).dropna().rename("revenue")
 
 
 @dataclass(frozen=True)
@@ -100,23 +65,19 @@ class Growth:
     years: float
 
 
-def _ratio(now: float, before: float) -> float:
-    return now / before - 1 if before > 0 else np.nan
-
-
-def growth(y: pd.Series) -> Growth:
+def growth_figures(y: pd.Series) -> Growth:
     """Year-over-year growth of the last month and quarter, and the CAGR of the history.
 
     Parameters
     ----------
     y : pd.Series
-        Monthly revenue (see :func:`account_monthly`). Figures that the history is too short
+        Monthly revenue (see :func:`kamlib.measures.account_monthly`). Figures that the history is too short
         for, or whose base is <= 0, are NaN.
     """
     n = len(y)
     v = y.to_numpy(dtype=float)
-    yoy_m = _ratio(v[-1], v[-13]) if n >= 13 else np.nan
-    yoy_q = _ratio(v[-3:].sum(), v[-15:-12].sum()) if n >= 15 else np.nan
+    yoy_m = growth(v[-1], v[-13]) if n >= 13 else np.nan
+    yoy_q = growth(v[-3:].sum(), v[-15:-12].sum()) if n >= 15 else np.nan
     if n >= 24:
         years = (n - 12) / 12
         first, last = v[:12].sum(), v[-12:].sum()
@@ -217,8 +178,6 @@ def backtest_mase(y: pd.Series, horizon: int = 12) -> float | None:
     forecast (``y_t - y_{t-12}``; Hyndman & Koehler 2006). Below 1: better than repeating last
     year. None with fewer than ``horizon + 24`` months or a zero scale.
     """
-    from kamlib.forecast import forecast
-
     if len(y) < horizon + 24:
         return None
     train, test = y.iloc[:-horizon], y.iloc[-horizon:]
@@ -230,29 +189,11 @@ def backtest_mase(y: pd.Series, horizon: int = 12) -> float | None:
     return float(np.mean(np.abs(test.to_numpy() - fc["mean"].to_numpy())) / scale)
 
 
-def findings(ctx) -> list:
-    """Revenue findings for the executive summary."""
-    from kamlib.findings import Finding
-
-    # revenue growth against its target is a health component: the summary states it already
-    out = []
-    kpi = ctx.kpi
-    if kpi["revenue_12m"] > 0 and kpi["forecast_12m"] < 0.9 * kpi["revenue_12m"]:
-        out.append(
-            Finding(
-                "yellow",
-                "revenue",
-                "The forecast for the next 12 months is "
-                f"{1 - kpi['forecast_12m'] / kpi['revenue_12m']:.0%} below the last 12.",
-            )
-        )
-    return out
-
-
 @dataclass(frozen=True)
 class RevenueAnalysis:
     """Everything the revenue section shows, for one account."""
 
+    kpi: pd.Series
     monthly: pd.Series
     forecast: pd.DataFrame | None
     growth: Growth
@@ -263,23 +204,21 @@ class RevenueAnalysis:
     probability: float | None
     mase: float | None
     model: str
+    causes: pd.DataFrame | None
 
 
-def analyse(sales: pd.DataFrame, as_of: pd.Timestamp, params, kpi: pd.Series) -> RevenueAnalysis:
-    """Monthly series, forecast, growth, seasonality, unusual months, target and accuracy.
+def analyse(frames: AccountFrames, params) -> RevenueAnalysis:
+    """Monthly series, forecast, growth, seasonality, unusual months, target, accuracy and the
+    causes of the change of revenue.
 
     Parameters
     ----------
-    sales : pd.DataFrame
-        The account's sales rows.
-    as_of : pd.Timestamp
+    frames : AccountFrames
+        The account's rows (``sales``) and its KPI row (``revenue_12m``).
     params : Params
         ``forecast_horizon`` and ``targets.revenue_12m`` / ``targets.revenue_growth``.
-    kpi : pd.Series
-        The account's KPI row (``revenue_12m``).
     """
-    from kamlib.forecast import forecast
-
+    sales, kpi, as_of = frames.table("sales"), frames.kpi, frames.as_of
     y = account_monthly(sales, as_of)
     fc = forecast(y, params.forecast_horizon) if len(y) else None
     target = params.targets.revenue_12m
@@ -287,9 +226,10 @@ def analyse(sales: pd.DataFrame, as_of: pd.Timestamp, params, kpi: pd.Series) ->
         target = float(kpi["revenue_12m"]) * (1 + params.targets.revenue_growth)
     probability = target_probability(fc, target) if fc is not None and len(fc) >= 12 else None
     return RevenueAnalysis(
+        kpi=kpi,
         monthly=y,
         forecast=fc,
-        growth=growth(y),
+        growth=growth_figures(y),
         mat=moving_annual_total(y),
         pattern=seasonal_pattern(y),
         unusual=unusual_months(y),
@@ -297,17 +237,32 @@ def analyse(sales: pd.DataFrame, as_of: pd.Timestamp, params, kpi: pd.Series) ->
         probability=probability,
         mase=backtest_mase(y),
         model=fc.attrs["model"] if fc is not None else "",
+        causes=price_volume_mix(sales, as_of),
     )
 
 
-def summary_lines(
-    a: RevenueAnalysis, kpi: pd.Series, currency: str = "EUR", language: str = "en"
-) -> list[str]:
-    """The revenue section's key statements in words."""
-    from kamlib import format as fmt
+def findings(a: RevenueAnalysis, params) -> list[Finding]:
+    """Revenue growth against its target (a health component), and a forecast well below
+    the last 12 months."""
+    out = component_findings(a.kpi, params, "revenue")
+    revenue, ahead = a.kpi["revenue_12m"], a.kpi["forecast_12m"]
+    if revenue > 0 and ahead < 0.9 * revenue:
+        out.append(
+            Finding(
+                "yellow",
+                "revenue",
+                f"The forecast for the next 12 months is {1 - ahead / revenue:.0%} below the last 12.",
+                fact="forecast_below_last_12_months",
+            )
+        )
+    return out
 
+
+def sentences(a: RevenueAnalysis, params) -> list[str]:
+    """The revenue section's key statements in words (none without sales)."""
     if a.monthly.empty:
         return []
+    currency, language, kpi = params.currency, params.language, a.kpi
     lines = [
         f"Revenue in the last 12 months: {fmt.money(kpi['revenue_12m'], currency, language)} "
         f"(previous 12 months {fmt.money(kpi['revenue_prev_12m'], currency, language)}, "
@@ -348,6 +303,38 @@ def summary_lines(
     return lines
 
 
+def summary(a: RevenueAnalysis, params) -> blocks.Html:
+    """The section's statements, or why there are none."""
+    return blocks.paragraphs(
+        sentences(a, params), "No sales for this account up to the reporting date."
+    )
+
+
+def unusual_table(a: RevenueAnalysis, params) -> blocks.Html:
+    """The unusual months with their expected revenue and robust z-score."""
+    return blocks.table(
+        a.unusual.reset_index(),
+        {"month": "date", "revenue": "money", "expected": "money", "z": "num1"},
+        caption="Unusual months",
+        currency=params.currency,
+        language=params.language,
+        empty="No unusual months.",
+    )
+
+
+def causes_table(a: RevenueAnalysis, params) -> blocks.Html:
+    """The change of revenue split into volume, mix, price, new and lost products."""
+    return blocks.table(
+        a.causes,
+        {"amount": "money"},
+        caption="Change of revenue by cause, last 12 months against the 12 before",
+        index=True,
+        currency=params.currency,
+        language=params.language,
+        empty="Products and quantities are needed to split the change of revenue.",
+    )
+
+
 def price_volume_mix(sales: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame | None:
     """Decompose the change of revenue between the previous and the last 12 months.
 
@@ -370,8 +357,6 @@ def price_volume_mix(sales: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame |
         Indexed by effect (``volume``, ``mix``, ``price``, ``new products``, ``lost products``,
         ``other``, ``total``), one column ``amount``.
     """
-    from kamlib.periods import previous_window, window
-
     if "product" not in sales or "quantity" not in sales:
         return None
     now_w, prev_w = window(as_of), previous_window(as_of)

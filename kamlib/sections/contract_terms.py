@@ -1,8 +1,11 @@
-"""Contract terms: delivery against the agreed OTIF, prices against the price list, payments
-against the payment terms, and contract dates.
+"""The contract-terms section: delivery against the agreed OTIF, prices against the price list,
+payments against the payment terms, and contract dates.
 
 As everywhere in kam, an event dated after ``as_of`` has not happened yet: a delivery or payment
-after ``as_of`` counts as outstanding at ``as_of``.
+after ``as_of`` counts as outstanding at ``as_of`` (the definitions are in
+:mod:`kamlib.measures`). Section contract: :func:`analyse` (frames, params) ->
+:class:`ContractAnalysis`, once per report; :func:`findings` and :func:`sentences` read only
+that analysis; the remaining public functions are the blocks a notebook cell shows.
 """
 
 from __future__ import annotations
@@ -12,37 +15,59 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from kamlib.periods import Window
+from kamlib import blocks
+from kamlib.components import Finding, component_findings
+from kamlib.frames import AccountFrames
+from kamlib.measures import (
+    column,
+    days_late,
+    delivery_flags,
+    happened,
+    in_force,
+    not_ended,
+    notice_deadline,
+    overdue,
+    price_check,
+)
+from kamlib.periods import Window, half_year
 
 __all__ = [
+    "AGEING_BUCKETS",
+    "ContractAnalysis",
     "active_contract",
+    "ageing",
+    "ageing_table",
     "agreed_otif",
     "agreed_payment_days",
-    "delivery_flags",
-    "otif_by_month",
-    "days_late_distribution",
-    "open_orders",
-    "price_check",
-    "price_leakage",
-    "payments",
-    "ageing",
-    "dso",
-    "contract_dates",
-    "findings",
-    "summary_lines",
-    "ContractAnalysis",
     "analyse",
-    "AGEING_BUCKETS",
-    "overdue_trend",
-    "delivery_and_satisfaction",
     "co_movement",
+    "co_movement_note",
+    "contract_dates",
+    "dates_table",
+    "days_late_distribution",
+    "delivery_and_satisfaction",
+    "delivery_sentences",
+    "delivery_summary",
+    "dso",
+    "findings",
+    "late_table",
+    "leakage_table",
+    "open_orders",
+    "open_orders_table",
+    "otif_by_month",
+    "overdue_table",
+    "overdue_trend",
+    "payment_sentences",
+    "payments",
+    "payments_summary",
+    "price_leakage",
+    "price_sentences",
+    "prices_summary",
+    "rating_table",
+    "sentences",
 ]
 
 AGEING_BUCKETS = ["current", "1-30", "31-60", "61-90", "over 90"]
-
-
-def _happened(dates: pd.Series, as_of: pd.Timestamp) -> pd.Series:
-    return dates.where(dates <= as_of)
 
 
 def active_contract(contracts: pd.DataFrame | None, as_of: pd.Timestamp) -> pd.Series | None:
@@ -50,12 +75,7 @@ def active_contract(contracts: pd.DataFrame | None, as_of: pd.Timestamp) -> pd.S
     started wins), or None."""
     if contracts is None or contracts.empty:
         return None
-    end = (
-        contracts["end_date"]
-        if "end_date" in contracts
-        else pd.Series(pd.NaT, index=contracts.index)
-    )
-    active = contracts.loc[(contracts["start_date"] <= as_of) & (end.isna() | (end >= as_of))]
+    active = contracts.loc[in_force(contracts, as_of)]
     if active.empty:
         return None
     return active.sort_values("start_date").iloc[-1]
@@ -75,30 +95,6 @@ def agreed_payment_days(contracts: pd.DataFrame | None, as_of: pd.Timestamp, def
     if c is not None and "payment_terms_days" in c and pd.notna(c["payment_terms_days"]):
         return int(c["payment_terms_days"])
     return int(default)
-
-
-def delivery_flags(deliveries: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
-    """Per order: ``on_time``, ``in_full``, ``otif`` and ``days_late`` (NaN while open).
-
-    On time: delivered by ``as_of`` and on or before the promised date. In full:
-    ``quantity_delivered >= quantity_ordered``, counted as in full where either is missing
-    (the data contract's definition).
-    """
-    d = deliveries.copy()
-    delivered = (
-        _happened(d["delivered_date"], as_of)
-        if "delivered_date" in d
-        else pd.Series(pd.NaT, index=d.index)
-    )
-    d["on_time"] = delivered.notna() & (delivered <= d["promised_date"])
-    if {"quantity_ordered", "quantity_delivered"} <= set(d.columns):
-        qo, qd = d["quantity_ordered"], d["quantity_delivered"]
-        d["in_full"] = qo.isna() | qd.isna() | (qd >= qo)
-    else:
-        d["in_full"] = True
-    d["otif"] = d["on_time"] & d["in_full"]
-    d["days_late"] = (delivered - d["promised_date"]).dt.days.clip(lower=0).astype(float)
-    return d
 
 
 def otif_by_month(deliveries: pd.DataFrame, as_of: pd.Timestamp, window: Window) -> pd.DataFrame:
@@ -135,53 +131,12 @@ def days_late_distribution(
 
 def open_orders(deliveries: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
     """Orders promised by ``as_of`` and not delivered by then, with days overdue."""
-    d = delivery_flags(deliveries, as_of)
-    delivered = (
-        _happened(d["delivered_date"], as_of)
-        if "delivered_date" in d
-        else pd.Series(pd.NaT, index=d.index)
-    )
-    late = d.loc[(d["promised_date"] <= as_of) & delivered.isna()].copy()
+    delivered = happened(column(deliveries, "delivered_date"), as_of)
+    late = deliveries.loc[(deliveries["promised_date"] <= as_of) & delivered.isna()].copy()
     late["days_overdue"] = (as_of - late["promised_date"]).dt.days
     return late[["order_id", "promised_date", "days_overdue"]].sort_values(
         "days_overdue", ascending=False
     )
-
-
-def price_check(sales: pd.DataFrame, prices: pd.DataFrame | None, window: Window) -> pd.DataFrame:
-    """Sales rows of the window with their agreed unit price.
-
-    Realised unit price = ``net_revenue / quantity`` for rows with ``quantity > 0`` and a product;
-    the agreed price is the price-list row of the product valid on the sale date
-    (``valid_from <= date`` and ``valid_to`` missing or ``>= date``; the latest ``valid_from`` wins
-    if rows overlap). ``deviation`` = (realised - agreed) x quantity: negative is revenue lost.
-    Rows without a matching price keep ``agreed`` NaN.
-    """
-    cols = ["date", "product", "quantity", "net_revenue", "realised", "agreed", "deviation"]
-    if "account_id" in sales:
-        cols.insert(0, "account_id")
-    if prices is None or "product" not in sales or "quantity" not in sales:
-        return pd.DataFrame(columns=cols)
-    s = sales.loc[
-        window.contains(sales["date"]) & (sales["quantity"] > 0) & sales["product"].notna()
-    ].copy()
-    if s.empty:
-        return pd.DataFrame(columns=cols)
-    s["realised"] = s["net_revenue"] / s["quantity"]
-    s["row"] = np.arange(len(s))
-    # price lists are per account: match on the account too where both tables carry it
-    keys = (
-        ["account_id", "product"] if "account_id" in s and "account_id" in prices else ["product"]
-    )
-    merged = s.merge(
-        prices[[*keys, "valid_from", "valid_to", "agreed_unit_price"]], on=keys, how="left"
-    )
-    valid_to = merged["valid_to"].fillna(pd.Timestamp.max)
-    valid = (merged["valid_from"] <= merged["date"]) & (merged["date"] <= valid_to)
-    matched = merged.loc[valid].sort_values("valid_from").groupby("row").last()
-    s["agreed"] = matched["agreed_unit_price"].reindex(s["row"]).to_numpy()
-    s["deviation"] = (s["realised"] - s["agreed"]) * s["quantity"]
-    return s[cols]
 
 
 def price_leakage(checked: pd.DataFrame) -> pd.DataFrame:
@@ -210,15 +165,10 @@ def payments(invoices: pd.DataFrame, as_of: pd.Timestamp, window: Window) -> pd.
     """Invoices due in the window with ``days_to_pay`` (invoice to payment or as_of) and
     ``days_late`` (max(0, payment or as_of - due)), as in the KPI ``avg_days_late``."""
     inv = invoices.loc[window.contains(invoices["due_date"])].copy()
-    paid = (
-        _happened(inv["paid_date"], as_of)
-        if "paid_date" in inv
-        else pd.Series(pd.NaT, index=inv.index)
-    )
-    settled = paid.fillna(as_of)
+    paid = happened(column(inv, "paid_date"), as_of)
     inv["paid"] = paid.notna()
-    inv["days_to_pay"] = (settled - inv["invoice_date"]).dt.days
-    inv["days_late"] = (settled - inv["due_date"]).dt.days.clip(lower=0)
+    inv["days_to_pay"] = (paid.fillna(as_of) - inv["invoice_date"]).dt.days
+    inv["days_late"] = days_late(inv, as_of).astype(int)
     return inv
 
 
@@ -226,12 +176,7 @@ def ageing(invoices: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
     """Open receivables at ``as_of`` by days past due: current (not yet due), 1-30, 31-60,
     61-90, over 90. Only invoices issued by ``as_of`` and not paid by then count."""
     inv = invoices.loc[invoices["invoice_date"] <= as_of]
-    paid = (
-        _happened(inv["paid_date"], as_of)
-        if "paid_date" in inv
-        else pd.Series(pd.NaT, index=inv.index)
-    )
-    open_ = inv.loc[paid.isna()]
+    open_ = inv.loc[happened(column(inv, "paid_date"), as_of).isna()]
     past = (as_of - open_["due_date"]).dt.days
     bucket = pd.cut(past, bins=[-np.inf, 0, 30, 60, 90, np.inf], labels=AGEING_BUCKETS)
     out = open_.groupby(bucket, observed=False)["amount"].agg(["sum", "size"])
@@ -245,12 +190,7 @@ def dso(invoices: pd.DataFrame, as_of: pd.Timestamp, days: int = 90) -> float:
     """Days sales outstanding: open receivables at ``as_of`` / invoiced in the last ``days``
     days x ``days`` (the simple method). NaN when nothing was invoiced in those days."""
     issued = invoices.loc[invoices["invoice_date"] <= as_of]
-    paid = (
-        _happened(issued["paid_date"], as_of)
-        if "paid_date" in issued
-        else pd.Series(pd.NaT, index=issued.index)
-    )
-    receivables = issued.loc[paid.isna(), "amount"].sum()
+    receivables = issued.loc[happened(column(issued, "paid_date"), as_of).isna(), "amount"].sum()
     recent = issued.loc[issued["invoice_date"] > as_of - pd.Timedelta(days=days), "amount"].sum()
     return float(receivables / recent * days) if recent > 0 else float("nan")
 
@@ -262,13 +202,10 @@ def contract_dates(contracts: pd.DataFrame, as_of: pd.Timestamp, horizon_days: i
     falls within ``horizon_days`` from ``as_of``, ``notice passed`` when it has passed while the
     contract still runs, ``open-ended`` without an end date.
     """
-    c = contracts.copy()
-    end = c["end_date"] if "end_date" in c else pd.Series(pd.NaT, index=c.index)
-    c = c.loc[end.isna() | (end >= as_of)].copy()
-    end = end.loc[c.index]
-    notice = c["notice_days"] if "notice_days" in c else pd.Series(np.nan, index=c.index)
+    c = contracts.loc[not_ended(contracts, as_of)].copy()
+    end = column(c, "end_date")
     c["end_date"] = end
-    c["notice_deadline"] = end - pd.to_timedelta(notice.fillna(0), unit="D")
+    c["notice_deadline"] = notice_deadline(c)
     c["days_to_end"] = (end - as_of).dt.days
     c["days_to_notice"] = (c["notice_deadline"] - as_of).dt.days
     c["flag"] = np.select(
@@ -292,6 +229,7 @@ def contract_dates(contracts: pd.DataFrame, as_of: pd.Timestamp, horizon_days: i
 class ContractAnalysis:
     """Everything the contract-terms section shows, for one account."""
 
+    kpi: pd.Series
     otif_target: float
     otif_monthly: pd.DataFrame
     late_distribution: pd.DataFrame
@@ -308,15 +246,15 @@ class ContractAnalysis:
     delivery_satisfaction: pd.DataFrame
 
 
-def analyse(ctx) -> ContractAnalysis:
-    """The contract-terms figures for one account context (tables may be absent)."""
-    as_of, win, params = ctx.as_of, ctx.window, ctx.params
-    contracts, deliveries = ctx.table("contracts"), ctx.table("deliveries")
-    invoices, sales = ctx.table("invoices"), ctx.table("sales")
+def analyse(frames: AccountFrames, params) -> ContractAnalysis:
+    """The contract-terms figures of one account (tables may be absent)."""
+    as_of, win = frames.as_of, frames.window
+    contracts, deliveries = frames.table("contracts"), frames.table("deliveries")
+    invoices, sales = frames.table("invoices"), frames.table("sales")
     empty = pd.DataFrame()
-    checked = price_check(sales, ctx.table("prices"), win)
-    leak = price_leakage(checked)
+    leak = price_leakage(price_check(sales, frames.table("prices"), win))
     return ContractAnalysis(
+        kpi=frames.kpi,
         otif_target=agreed_otif(contracts, as_of, params.targets.otif_rate),
         otif_monthly=otif_by_month(deliveries, as_of, win) if deliveries is not None else empty,
         late_distribution=(
@@ -336,104 +274,201 @@ def analyse(ctx) -> ContractAnalysis:
             else empty
         ),
         overdue=overdue_trend(invoices, as_of) if invoices is not None else pd.Series(dtype=float),
-        delivery_satisfaction=delivery_and_satisfaction(deliveries, ctx.table("surveys"), as_of),
+        delivery_satisfaction=delivery_and_satisfaction(deliveries, frames.table("surveys"), as_of),
     )
 
 
-def summary_lines(
-    a: ContractAnalysis, kpi: pd.Series, currency: str = "EUR"
-) -> dict[str, list[str]]:
-    """The contract-terms statements in words, per part (delivery, prices, payments)."""
-    out: dict[str, list[str]] = {"delivery": [], "prices": [], "payments": []}
-    if len(a.otif_monthly):
-        orders = int(a.otif_monthly["orders"].sum())
-        verdict = "meets" if kpi["otif_rate"] >= a.otif_target else "misses"
-        out["delivery"].append(
-            f"{kpi['otif_rate']:.1%} of the {orders} orders promised in the last "
-            f"12 months were delivered on time and in full; this {verdict} the "
-            f"agreed {a.otif_target:.0%}."
-        )
-        if len(a.open_orders):
-            out["delivery"].append(
-                f"{len(a.open_orders)} order(s) are past their promised date and "
-                f"not delivered, the oldest by {int(a.open_orders['days_overdue'].max())} days."
-            )
-    if len(a.leakage):
-        word = "lost" if a.leakage_total < 0 else "gained"
-        out["prices"].append(
-            f"Against the agreed price list, {abs(a.leakage_total):,.0f} {currency} "
-            f"were {word} in the last 12 months."
-        )
-        if a.unpriced_rows:
-            out["prices"].append(
-                f"{a.unpriced_rows} sales row(s) had no agreed price to compare with."
-            )
-    if len(a.payments):
-        out["payments"].append(
-            f"Invoices due in the last 12 months were paid "
-            f"{a.payments['days_to_pay'].mean():.0f} days after invoicing on average "
-            f"(terms: {a.payment_days} days), {kpi['avg_days_late']:.1f} days late."
-        )
-        dso = (
-            f"DSO {a.dso:.0f} days"
-            if np.isfinite(a.dso)
-            else "no DSO, as nothing was invoiced in the last 90 days"
-        )
-        out["payments"].append(
-            f"Overdue at the reporting date: {kpi['overdue_amount']:,.0f} {currency}; {dso}."
-        )
-    return out
-
-
-def findings(ctx) -> list:
-    """Contract findings: notice deadlines, price leakage, receivables over 60 days past due."""
-    from kamlib.findings import Finding
-
-    a = analyse(ctx)
-    out = []
-    for _, row in a.dates.iterrows() if len(a.dates) else []:
-        if row["flag"] == "notice due":
-            out.append(
-                Finding(
-                    "red",
-                    "contracts",
-                    f"The notice deadline of contract "
-                    f"{row['contract_id']} is {row['notice_deadline']:%d %b %Y}, in "
-                    f"{int(row['days_to_notice'])} days.",
-                )
-            )
-        elif row["flag"] == "notice passed":
-            out.append(
-                Finding(
-                    "yellow",
-                    "contracts",
-                    f"The notice deadline of contract "
-                    f"{row['contract_id']} has passed; it ends {row['end_date']:%d %b %Y}.",
-                )
-            )
-    if a.leakage_total < 0:
-        at_agreed = float(a.leakage["revenue"].sum()) - a.leakage_total
-        share = -a.leakage_total / at_agreed if at_agreed > 0 else 0.0
-        if share > 0.01:
-            out.append(
-                Finding(
-                    "yellow",
-                    "contracts",
-                    f"Realised prices were {share:.1%} below "
-                    f"the agreed prices: {-a.leakage_total:,.0f} "
-                    f"{ctx.params.currency} lost in the last 12 months.",
-                )
-            )
+def findings(a: ContractAnalysis, params) -> list[Finding]:
+    """OTIF, days paid late, price realisation and the notice deadline against their targets
+    (health components), and receivables more than 60 days past due."""
+    out = component_findings(a.kpi, params, "contract_terms")
     if len(a.ageing) and a.ageing.loc[["61-90", "over 90"], "amount"].sum() > 0:
         over = a.ageing.loc[["31-60", "61-90", "over 90"], "amount"].sum()
         out.append(
             Finding(
                 "red",
-                "contracts",
-                f"{over:,.0f} {ctx.params.currency} of invoices are more than 30 days overdue.",
+                "contract_terms",
+                f"{over:,.0f} {params.currency} of invoices are more than 30 days overdue.",
+                fact="receivables_over_30_days",
             )
         )
     return out
+
+
+def delivery_sentences(a: ContractAnalysis, params) -> list[str]:
+    """What the delivery part says in words."""
+    if not len(a.otif_monthly):
+        return []
+    otif, orders = a.kpi["otif_rate"], int(a.otif_monthly["orders"].sum())
+    verdict = "meets" if otif >= a.otif_target else "misses"
+    lines = [
+        f"{otif:.1%} of the {orders} orders promised in the last 12 months were delivered on "
+        f"time and in full; this {verdict} the agreed {a.otif_target:.0%}."
+    ]
+    if len(a.open_orders):
+        lines.append(
+            f"{len(a.open_orders)} order(s) are past their promised date and not delivered, "
+            f"the oldest by {int(a.open_orders['days_overdue'].max())} days."
+        )
+    return lines
+
+
+def price_sentences(a: ContractAnalysis, params) -> list[str]:
+    """What the price part says in words."""
+    if not len(a.leakage):
+        return []
+    word = "lost" if a.leakage_total < 0 else "gained"
+    lines = [
+        f"Against the agreed price list, {abs(a.leakage_total):,.0f} {params.currency} were "
+        f"{word} in the last 12 months."
+    ]
+    if a.unpriced_rows:
+        lines.append(f"{a.unpriced_rows} sales row(s) had no agreed price to compare with.")
+    return lines
+
+
+def payment_sentences(a: ContractAnalysis, params) -> list[str]:
+    """What the payment part says in words."""
+    if not len(a.payments):
+        return []
+    dso_text = (
+        f"DSO {a.dso:.0f} days"
+        if np.isfinite(a.dso)
+        else "no DSO, as nothing was invoiced in the last 90 days"
+    )
+    return [
+        f"Invoices due in the last 12 months were paid "
+        f"{a.payments['days_to_pay'].mean():.0f} days after invoicing on average "
+        f"(terms: {a.payment_days} days), {a.kpi['avg_days_late']:.1f} days late.",
+        f"Overdue at the reporting date: {a.kpi['overdue_amount']:,.0f} {params.currency}; "
+        f"{dso_text}.",
+    ]
+
+
+def sentences(a: ContractAnalysis, params) -> list[str]:
+    """Every statement of the section: delivery, prices, payments."""
+    return [
+        *delivery_sentences(a, params),
+        *price_sentences(a, params),
+        *payment_sentences(a, params),
+    ]
+
+
+def delivery_summary(a: ContractAnalysis, params) -> blocks.Html:
+    """The delivery statements, or why there are none."""
+    return blocks.paragraphs(
+        delivery_sentences(a, params),
+        "No deliveries recorded for this account in the last 12 months.",
+    )
+
+
+def late_table(a: ContractAnalysis, params) -> blocks.Html:
+    """Delivered orders of the window by days late."""
+    return blocks.table(
+        a.late_distribution.reset_index() if len(a.late_distribution) else None,
+        {"orders": "int"},
+        caption="Delivered orders by days late, last 12 months",
+        language=params.language,
+        empty="No delivered orders in the last 12 months.",
+    )
+
+
+def open_orders_table(a: ContractAnalysis, params) -> blocks.Html:
+    """The ten oldest orders past their promised date."""
+    return blocks.table(
+        a.open_orders.head(10),
+        {"promised_date": "date", "days_overdue": "int"},
+        caption="Open orders past their promised date",
+        language=params.language,
+        empty="No open order is past its promised date.",
+    )
+
+
+def co_movement_note(a: ContractAnalysis, params) -> blocks.Html:
+    """Whether the delivery rating moves with OTIF, in one sentence."""
+    return blocks.paragraph(co_movement(a.delivery_satisfaction))
+
+
+def rating_table(a: ContractAnalysis, params) -> blocks.Html:
+    """OTIF and the delivery rating per half-year."""
+    return blocks.table(
+        a.delivery_satisfaction.reset_index() if len(a.delivery_satisfaction) else None,
+        {"otif": "pct", "rating_delivery": "num2", "answers": "int"},
+        caption="OTIF and the customer's delivery rating (1-5) per half-year",
+        language=params.language,
+        empty="No delivery ratings to set against OTIF.",
+    )
+
+
+def prices_summary(a: ContractAnalysis, params) -> blocks.Html:
+    """The price statements, or why there are none."""
+    return blocks.paragraphs(
+        price_sentences(a, params),
+        "No price list or no quantities for this account: prices cannot be checked.",
+    )
+
+
+def leakage_table(a: ContractAnalysis, params) -> blocks.Html:
+    """Deviation from the agreed prices by product, largest loss first."""
+    return blocks.table(
+        a.leakage.reset_index() if len(a.leakage) else None,
+        {
+            "revenue": "money",
+            "deviation": "money",
+            "deviation_share": "pct",
+            "unpriced_rows": "int",
+        },
+        caption="Deviation from the agreed prices by product, last 12 months (largest loss first)",
+        currency=params.currency,
+        language=params.language,
+        empty="No sales to compare with a price list.",
+    )
+
+
+def payments_summary(a: ContractAnalysis, params) -> blocks.Html:
+    """The payment statements, or why there are none."""
+    return blocks.paragraphs(payment_sentences(a, params), "No invoices for this account.")
+
+
+def ageing_table(a: ContractAnalysis, params) -> blocks.Html:
+    """Open receivables by days past due."""
+    return blocks.table(
+        a.ageing.reset_index() if len(a.ageing) else None,
+        {"amount": "money", "invoices": "int"},
+        caption="Open receivables at the reporting date by days past due",
+        currency=params.currency,
+        language=params.language,
+        empty="No invoices for this account.",
+    )
+
+
+def overdue_table(a: ContractAnalysis, params) -> blocks.Html:
+    """The overdue amount at each of the last 12 month ends."""
+    return blocks.table(
+        a.overdue.reset_index() if len(a.overdue) else None,
+        {"month_end": "date", "overdue": "money"},
+        caption="Overdue amount at each month end",
+        currency=params.currency,
+        language=params.language,
+        empty="No invoices for this account.",
+    )
+
+
+def dates_table(a: ContractAnalysis, params) -> blocks.Html:
+    """The contracts in force with their end and notice dates."""
+    return blocks.table(
+        a.dates,
+        {
+            "start_date": "date",
+            "end_date": "date",
+            "notice_deadline": "date",
+            "days_to_end": "int",
+            "days_to_notice": "int",
+        },
+        caption="Contracts in force",
+        language=params.language,
+        empty="No contract in force is recorded for this account.",
+    )
 
 
 def overdue_trend(invoices: pd.DataFrame, as_of: pd.Timestamp, months: int = 12) -> pd.Series:
@@ -444,17 +479,7 @@ def overdue_trend(invoices: pd.DataFrame, as_of: pd.Timestamp, months: int = 12)
     """
     last = as_of if as_of == as_of + pd.offsets.MonthEnd(0) else as_of - pd.offsets.MonthEnd(1)
     ends = pd.date_range(end=last, periods=months, freq="ME")
-    paid = (
-        invoices["paid_date"]
-        if "paid_date" in invoices
-        else pd.Series(pd.NaT, index=invoices.index)
-    )
-    values = {
-        d: float(
-            invoices.loc[(invoices["due_date"] <= d) & (paid.isna() | (paid > d)), "amount"].sum()
-        )
-        for d in ends
-    }
+    values = {d: float(invoices.loc[overdue(invoices, d), "amount"].sum()) for d in ends}
     return pd.Series(values, name="overdue").rename_axis("month_end")
 
 
@@ -468,10 +493,9 @@ def delivery_and_satisfaction(
     if surveys is None or "rating_delivery" not in surveys or deliveries is None:
         return pd.DataFrame(columns=["otif", "rating_delivery", "answers"])
     d = delivery_flags(deliveries.loc[deliveries["promised_date"] <= as_of], as_of)
-    half = lambda s: s.dt.year.astype(str) + np.where(s.dt.month <= 6, " H1", " H2")  # noqa: E731
-    otif = d.groupby(half(d["promised_date"]))["otif"].mean()
+    otif = d.groupby(half_year(d["promised_date"]))["otif"].mean()
     rated = surveys.dropna(subset=["rating_delivery"])
-    rating = rated.groupby(half(rated["date"]))["rating_delivery"].agg(["mean", "size"])
+    rating = rated.groupby(half_year(rated["date"]))["rating_delivery"].agg(["mean", "size"])
     out = pd.DataFrame({"otif": otif}).join(
         rating.rename(columns={"mean": "rating_delivery", "size": "answers"}), how="inner"
     )

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-import pandas as pd
 from matplotlib.figure import Figure
 
 from kamlib.plots import PALETTE, figure
+from kamlib.sections.contract_terms import ContractAnalysis
 
 __all__ = ["otif_trend", "receivables_ageing"]
 
 
-def otif_trend(monthly: pd.DataFrame, target: float) -> Figure | None:
+def otif_trend(a: ContractAnalysis, params) -> Figure | None:
     """OTIF per month against the agreed target (None without deliveries)."""
+    monthly, target = a.otif_monthly, a.otif_target
     if monthly is None or monthly.empty:
         return None
     fig, ax = figure("Deliveries on time in full per month", ylabel="share of orders (%)")
@@ -27,8 +28,9 @@ def otif_trend(monthly: pd.DataFrame, target: float) -> Figure | None:
     return fig
 
 
-def receivables_ageing(ageing: pd.DataFrame, currency: str = "EUR") -> Figure | None:
+def receivables_ageing(a: ContractAnalysis, params) -> Figure | None:
     """Open receivables by days past due (None without invoices)."""
+    ageing, currency = a.ageing, params.currency
     if ageing is None or ageing.empty or ageing["amount"].sum() == 0:
         return None
     fig, ax = figure(

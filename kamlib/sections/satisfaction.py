@@ -1,4 +1,8 @@
-"""Customer satisfaction: NPS and CSAT with their uncertainty, waves, drivers, comments.
+"""The satisfaction section: NPS and CSAT with their uncertainty, waves, drivers, comments.
+
+Section contract: :func:`analyse` (frames, params) -> :class:`SatisfactionAnalysis`, once per
+report; :func:`findings` and :func:`sentences` read only that analysis; the remaining public
+functions are the blocks a notebook cell shows.
 
 Key account surveys are small, so every score comes with a 95 % interval:
 
@@ -29,23 +33,32 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from kamlib import blocks
+from kamlib.components import Finding, component_findings
+from kamlib.frames import AccountFrames
+from kamlib.measures import nps_score, percentile
+from kamlib.periods import half_year
+
 __all__ = [
+    "THEMES",
+    "SatisfactionAnalysis",
     "Score",
-    "nps",
-    "csat",
-    "top2box",
+    "analyse",
     "by_period",
     "change_test",
-    "key_drivers",
-    "percentile",
-    "themes",
-    "THEMES",
-    "findings",
-    "SatisfactionAnalysis",
-    "analyse",
-    "summary_lines",
+    "comments_table",
+    "csat",
+    "driver_shares",
     "drivers_note",
     "drivers_table",
+    "findings",
+    "key_drivers",
+    "nps",
+    "roles_table",
+    "sentences",
+    "summary",
+    "themes",
+    "themes_table",
 ]
 
 Z95 = stats.norm.ppf(0.975)
@@ -120,16 +133,14 @@ def nps(scores: pd.Series | list) -> Score:
     scores : Series or list
         Likelihood to recommend, 0..10; missing values are ignored.
     """
-    s = pd.Series(scores, dtype=float).dropna()
-    n = len(s)
+    raw, n, pro, det = nps_score(pd.Series(scores, dtype=float))
     if n == 0:
         return Score(math.nan, 0)
-    pro, det = int((s >= 9).sum()), int((s <= 6).sum())
+    raw /= 100
     n_adj = n + 3
     p, d = (pro + 0.75) / n_adj, (det + 0.75) / n_adj
     centre = p - d
     half = Z95 * math.sqrt(max(p + d - centre**2, 0.0) / n_adj)
-    raw = (pro - det) / n
     # The interval is centred on the adjusted score, so a few answers all at one extreme give
     # an interval that misses the observed score (one answer of 0: NPS -100, interval -98 to
     # 48). A score outside its own interval reads as an error, so the interval is widened to
@@ -156,29 +167,6 @@ def csat(values: pd.Series | list, scale: tuple[float, float] = (1, 5)) -> Score
     return Score(mean, n, ci_low=max(mean - half, low), ci_high=min(mean + half, high))
 
 
-def top2box(values: pd.Series | list, scale_max: int = 5) -> Score:
-    """Share of answers in the top two boxes (4-5 of 5), in %, with a Wilson interval."""
-    s = pd.Series(values, dtype=float).dropna()
-    n = len(s)
-    if n == 0:
-        return Score(math.nan, 0)
-    k = int((s >= scale_max - 1).sum())
-    low, high = _wilson(k, n)
-    return Score(100 * k / n, n, ci_low=100 * low, ci_high=100 * high)
-
-
-def _wilson(k: int, n: int) -> tuple[float, float]:
-    p = k / n
-    denom = 1 + Z95**2 / n
-    centre = (p + Z95**2 / (2 * n)) / denom
-    half = Z95 * math.sqrt(p * (1 - p) / n + Z95**2 / (4 * n * n)) / denom
-    return centre - half, centre + half
-
-
-def _half_year(dates: pd.Series) -> pd.Series:
-    return dates.dt.year.astype(str) + np.where(dates.dt.month <= 6, " H1", " H2")
-
-
 def by_period(surveys: pd.DataFrame, by: str = "half_year") -> pd.DataFrame:
     """NPS and CSAT with intervals per half-year (``by="half_year"``) or per respondent role.
 
@@ -191,7 +179,7 @@ def by_period(surveys: pd.DataFrame, by: str = "half_year") -> pd.DataFrame:
     if surveys is None or surveys.empty:
         return pd.DataFrame()
     if by == "half_year":
-        keys = _half_year(surveys["date"])
+        keys = half_year(surveys["date"])
     elif by == "role":
         if "respondent_role" not in surveys:
             return pd.DataFrame()
@@ -392,14 +380,6 @@ def key_drivers(
     return out
 
 
-def percentile(value: float, others: pd.Series) -> float:
-    """Percentile rank of ``value`` among ``others`` (share below plus half the ties), 0..100."""
-    others = pd.Series(others, dtype=float).dropna()
-    if np.isnan(value) or others.empty:
-        return math.nan
-    return float(100 * ((others < value).sum() + 0.5 * (others == value).sum()) / len(others))
-
-
 def themes(comments: pd.Series, extra: dict[str, list[str]] | None = None) -> pd.DataFrame:
     """How many comments mention each theme (keywords in German and English, extendable).
 
@@ -421,34 +401,18 @@ def themes(comments: pd.Series, extra: dict[str, list[str]] | None = None) -> pd
     return out.loc[out["comments"] > 0].sort_values("comments", ascending=False)
 
 
-def findings(ctx) -> list:
-    """Satisfaction findings: a real drop between the last two half-years."""
-    from kamlib.findings import Finding
-
-    surveys = ctx.table("surveys")
-    if surveys is None or "nps" not in surveys or surveys.empty:
-        return []
-    periods = _half_year(surveys["date"])
-    keys = sorted(periods.unique())
-    if len(keys) < 2:
-        return []
-    before = nps(surveys.loc[periods == keys[-2], "nps"])
-    after = nps(surveys.loc[periods == keys[-1], "nps"])
-    p_value, text = change_test(before, after)
-    if p_value < 0.05 and after.score < before.score:
-        return [Finding("red", "satisfaction", text)]
-    return []
-
-
 @dataclass(frozen=True)
 class SatisfactionAnalysis:
-    """Everything the satisfaction section shows, for one account."""
+    """Everything the satisfaction section shows, for one account (empty without answers)."""
 
+    kpi: pd.Series
+    answers: int
     window_nps: Score
     window_csat: Score
     periods: pd.DataFrame
     roles: pd.DataFrame
     change: str
+    real_drop: bool
     drivers: pd.DataFrame | None
     drivers_pooled: bool
     performance: pd.Series
@@ -461,43 +425,38 @@ class SatisfactionAnalysis:
 MIN_DRIVER_ANSWERS = 30
 
 
-def analyse(
-    surveys: pd.DataFrame | None,
-    all_surveys: pd.DataFrame | None,
-    window,
-    kpis: pd.DataFrame,
-    key_ids: list[str],
-    account_id: str,
-    extra_themes: dict[str, list[str]] | None = None,
-) -> SatisfactionAnalysis | None:
+def analyse(frames: AccountFrames, params) -> SatisfactionAnalysis:
     """Scores in the window, per half-year and role, drivers, comments and the portfolio rank.
 
     Drivers use the account's own answers with at least ``MIN_DRIVER_ANSWERS`` complete ones,
     else every account's answers pooled (``drivers_pooled``). Percentiles compare the account's
-    NPS and CSAT with the key accounts' (no other account is named). None when the account has
-    no survey answers at all.
+    NPS and CSAT with the key accounts' (no other account is named).
     """
-    if surveys is None or surveys.empty:
-        return None
+    surveys = frames.table("surveys")
+    if surveys is None:
+        surveys = pd.DataFrame(columns=["date"]).astype({"date": "datetime64[ns]"})
+    window = frames.window
     in_window = surveys.loc[window.contains(surveys["date"])]
     w_nps = nps(in_window["nps"]) if "nps" in in_window else Score(math.nan, 0)
     w_csat = csat(in_window["csat"]) if "csat" in in_window else Score(math.nan, 0)
     periods = by_period(surveys)
-    change = "Only one survey period so far."
+    change, drop = "Only one survey period so far.", False
     if len(periods) >= 2 and "nps" in surveys:
         keys = list(periods.index)
-        halves = _half_year(surveys["date"])
-        _, change = change_test(
-            nps(surveys.loc[halves == keys[-2], "nps"]), nps(surveys.loc[halves == keys[-1], "nps"])
-        )
+        halves = half_year(surveys["date"])
+        before = nps(surveys.loc[halves == keys[-2], "nps"])
+        after = nps(surveys.loc[halves == keys[-1], "nps"])
+        p_value, change = change_test(before, after)
+        drop = bool(p_value < 0.05 and after.score < before.score)
     ratings = [c for c in surveys.columns if c.startswith("rating_")]
     drivers, pooled = None, False
     target = "nps" if "nps" in surveys else ("csat" if "csat" in surveys else None)
-    if ratings and target:
+    everyone = frames.all_table("surveys")
+    if ratings and target and len(surveys):
         own = in_window[[target, *ratings]].dropna()
         source = in_window
-        if len(own) < MIN_DRIVER_ANSWERS and all_surveys is not None:
-            source, pooled = all_surveys.loc[window.contains(all_surveys["date"])], True
+        if len(own) < MIN_DRIVER_ANSWERS and everyone is not None:
+            source, pooled = everyone.loc[window.contains(everyone["date"])], True
         drivers = _report_drivers(source[[target, *ratings]], target, ratings)
     performance = in_window[ratings].mean() if ratings else pd.Series(dtype=float)
     comments = pd.DataFrame()
@@ -506,30 +465,45 @@ def analyse(
         cols = [c for c in ("date", "respondent_role", "nps", "comment") if c in detractors]
         comments = detractors.sort_values("date", ascending=False)[cols].head(5)
     theme_table = (
-        themes(in_window["comment"], extra_themes) if "comment" in in_window else pd.DataFrame()
+        themes(in_window["comment"], params.comment_themes)
+        if "comment" in in_window
+        else pd.DataFrame()
     )
-    keys_kpis = kpis.loc[kpis.index.isin(key_ids)]
+    kpis = frames.kpis
+    peers = kpis.loc[kpis.index.isin(frames.portfolio.key_ids())].drop(
+        frames.account_id, errors="ignore"
+    )
     return SatisfactionAnalysis(
+        kpi=frames.kpi,
+        answers=len(surveys),
         window_nps=w_nps,
         window_csat=w_csat,
         periods=periods,
         roles=by_period(in_window, "role"),
         change=change,
+        real_drop=drop,
         drivers=drivers,
         drivers_pooled=pooled,
         performance=performance,
         comments=comments,
         themes=theme_table,
-        nps_percentile=percentile(w_nps.score, keys_kpis["nps"].drop(account_id, errors="ignore")),
-        csat_percentile=percentile(
-            w_csat.score, keys_kpis["csat"].drop(account_id, errors="ignore")
-        ),
+        nps_percentile=percentile(w_nps.score, peers["nps"]),
+        csat_percentile=percentile(w_csat.score, peers["csat"]),
     )
 
 
-def summary_lines(a: SatisfactionAnalysis | None, params) -> list[str]:
-    """The satisfaction section's statements in words."""
-    if a is None:
+def findings(a: SatisfactionAnalysis, params) -> list[Finding]:
+    """NPS and CSAT against their targets (health components), and a real drop of the NPS
+    between the last two half-years."""
+    out = component_findings(a.kpi, params, "satisfaction")
+    if a.real_drop:
+        out.append(Finding("red", "satisfaction", a.change, fact="nps_real_drop"))
+    return out
+
+
+def sentences(a: SatisfactionAnalysis, params) -> list[str]:
+    """The satisfaction section's statements in words (none without answers)."""
+    if not a.answers:
         return []
     lines = [
         f"Net Promoter Score over the last 12 months: {a.window_nps.describe()}; "
@@ -547,6 +521,54 @@ def summary_lines(a: SatisfactionAnalysis | None, params) -> list[str]:
         )
     lines.append(a.change)
     return lines
+
+
+def summary(a: SatisfactionAnalysis, params) -> blocks.Html:
+    """The section's statements, or why there are none."""
+    return blocks.paragraphs(sentences(a, params), "No survey answers from this account.")
+
+
+def roles_table(a: SatisfactionAnalysis, params) -> blocks.Html:
+    """NPS and CSAT with their intervals per respondent role."""
+    return blocks.table(
+        a.roles.reset_index() if len(a.roles) else None,
+        {
+            "nps": "int",
+            "nps_low": "int",
+            "nps_high": "int",
+            "n": "int",
+            "csat": "num2",
+            "csat_low": "num2",
+            "csat_high": "num2",
+            "csat_n": "int",
+            "indicative": "yesno",
+        },
+        caption="Scores by respondent role, last 12 months",
+        language=params.language,
+        empty="No answers by role in the last 12 months.",
+    )
+
+
+def comments_table(a: SatisfactionAnalysis, params) -> blocks.Html:
+    """The latest comments of detractors."""
+    return blocks.table(
+        a.comments,
+        {"date": "date", "nps": "int"},
+        caption="Latest comments of detractors",
+        language=params.language,
+        empty="No comments from detractors.",
+    )
+
+
+def themes_table(a: SatisfactionAnalysis, params) -> blocks.Html:
+    """How many comments of the window touch each theme."""
+    return blocks.table(
+        a.themes.reset_index() if len(a.themes) else None,
+        {"comments": "int"},
+        caption="Comment themes, last 12 months",
+        language=params.language,
+        empty="No comments in the last 12 months.",
+    )
 
 
 _DRIVERS: dict[tuple, pd.DataFrame | None] = {}  # per kernel: see _report_drivers
@@ -579,12 +601,12 @@ def _report_drivers(data: pd.DataFrame, target: str, ratings: list[str]) -> pd.D
     return out
 
 
-def drivers_table(a: SatisfactionAnalysis | None) -> pd.DataFrame:
+def driver_shares(a: SatisfactionAnalysis) -> pd.DataFrame:
     """The driver analysis for readers: attribute, share with its interval, average rating.
 
     Sorted by share, largest first; empty when there is no driver analysis.
     """
-    if a is None or a.drivers is None:
+    if a.drivers is None:
         return pd.DataFrame()
     d = a.drivers.sort_values("share", ascending=False)
     out = pd.DataFrame(
@@ -600,9 +622,29 @@ def drivers_table(a: SatisfactionAnalysis | None) -> pd.DataFrame:
     return out
 
 
-def drivers_note(a: SatisfactionAnalysis | None) -> str:
-    """One sentence on where the driver analysis comes from."""
-    if a is None or a.drivers is None:
+def drivers_table(a: SatisfactionAnalysis, params) -> blocks.Html:
+    """What drives the NPS: each attribute's share of the explained variance, with its interval."""
+    return blocks.table(
+        driver_shares(a),
+        {
+            "share of explained variance": "pct",
+            "interval low": "pct",
+            "interval high": "pct",
+            "average rating": "num1",
+        },
+        caption="What drives the NPS: share of the explained variance, with its 95 % interval",
+        language=params.language,
+        empty="No driver analysis.",
+    )
+
+
+def drivers_note(a: SatisfactionAnalysis, params) -> blocks.Html:
+    """One sentence on where the driver analysis comes from (small print)."""
+    return blocks.paragraph(_drivers_source(a), "note")
+
+
+def _drivers_source(a: SatisfactionAnalysis) -> str:
+    if a.drivers is None:
         return "Not enough rated answers for a driver analysis."
     source = (
         "all key accounts' answers pooled, as this account has too few"

@@ -1,4 +1,9 @@
-"""Market context: the account's growth against its segment, share of wallet, whitespace."""
+"""The market section: the account's growth against its segment, share of wallet, whitespace.
+
+Section contract: :func:`analyse` (frames, params) -> :class:`MarketAnalysis`, once per report;
+:func:`findings` and :func:`sentences` read only that analysis; the remaining public functions
+are the blocks a notebook cell shows.
+"""
 
 from __future__ import annotations
 
@@ -7,20 +12,26 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from kamlib import blocks
 from kamlib import format as fmt
+from kamlib.components import Finding
+from kamlib.frames import AccountFrames
+from kamlib.measures import growth, percentile
 from kamlib.periods import window
-from kamlib.satisfaction import percentile
 
 __all__ = [
-    "relative_growth",
-    "indexed",
-    "share_of_wallet",
-    "whitespace",
+    "WHITESPACE_SHARE",
     "MarketAnalysis",
     "analyse",
-    "summary_lines",
     "findings",
-    "WHITESPACE_SHARE",
+    "growth_table",
+    "indexed",
+    "relative_growth",
+    "sentences",
+    "share_of_wallet",
+    "summary",
+    "whitespace",
+    "whitespace_table",
 ]
 
 WHITESPACE_SHARE = 0.5  # a product is whitespace when at least half the segment's peers buy it
@@ -29,7 +40,7 @@ WHITESPACE_SHARE = 0.5  # a product is whitespace when at least half the segment
 def _growth(values: pd.Series, dates: pd.Series, as_of: pd.Timestamp, lag: int = 0) -> float:
     now = values[window(as_of, lag=lag).contains(dates)].sum()
     before = values[window(as_of, lag=lag + 12).contains(dates)].sum()
-    return float(now / before - 1) if before > 0 else float("nan")
+    return growth(now, before)
 
 
 def relative_growth(sales: pd.DataFrame, market: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
@@ -114,35 +125,37 @@ class MarketAnalysis:
     growth_percentile: float
 
 
-def analyse(ctx) -> MarketAnalysis:
-    """Market figures for one account; parts without data are None."""
-    segment = ctx.account.get("segment")
+def analyse(frames: AccountFrames, params) -> MarketAnalysis:
+    """Market figures of one account; parts without data are None."""
+    segment = frames.account.get("segment")
     segment = None if pd.isna(segment) else str(segment)
-    sales = ctx.table("sales")
-    market = ctx.all_table("market")
+    sales, as_of = frames.table("sales"), frames.as_of
+    market = frames.all_table("market")
     volume = None
     if market is not None and segment is not None:
         volume = market.loc[
             (market["segment"] == segment) & (market["indicator"] == "market_volume")
         ]
         volume = volume if len(volume) else None
-    accounts = ctx.accounts
+    accounts = frames.portfolio.accounts
     peers_ids = []
     if segment is not None and "segment" in accounts:
         same = accounts.loc[(accounts["segment"] == segment) & accounts["key_account"]]
-        peers_ids = [a for a in same["account_id"] if a != ctx.account_id]
-    all_sales = ctx.all_table("sales")
+        peers_ids = [a for a in same["account_id"] if a != frames.account_id]
+    all_sales = frames.all_table("sales")
     peer_sales = all_sales.loc[all_sales["account_id"].isin(peers_ids)]
-    potential = ctx.table("potential")
-    growth_pct = percentile(ctx.kpi["revenue_growth"], ctx.kpis.loc[peers_ids, "revenue_growth"])
+    potential = frames.table("potential")
+    growth_pct = percentile(
+        frames.kpi["revenue_growth"], frames.kpis.loc[peers_ids, "revenue_growth"]
+    )
     return MarketAnalysis(
         segment=segment,
-        growth=relative_growth(sales, volume, ctx.as_of) if volume is not None else None,
-        indexed=indexed(sales, volume, ctx.as_of) if volume is not None else None,
-        wallet=share_of_wallet(sales, potential, ctx.as_of)
+        growth=relative_growth(sales, volume, as_of) if volume is not None else None,
+        indexed=indexed(sales, volume, as_of) if volume is not None else None,
+        wallet=share_of_wallet(sales, potential, as_of)
         if potential is not None and len(potential)
         else None,
-        whitespace=whitespace(sales, peer_sales, ctx.as_of)
+        whitespace=whitespace(sales, peer_sales, as_of)
         if peers_ids and "product" in sales
         else None,
         peers=len(peers_ids),
@@ -156,8 +169,9 @@ def _ordinal(n: int) -> str:
     return f"{n}{suffix}"
 
 
-def summary_lines(a: MarketAnalysis, currency: str = "EUR", language: str = "en") -> list[str]:
-    """The market section's statements in words (amounts in ``currency``)."""
+def sentences(a: MarketAnalysis, params) -> list[str]:
+    """The market section's statements in words (amounts in the account's currency)."""
+    currency, language = params.currency, params.language
     lines = []
     if a.segment is None:
         return ["No segment is recorded for this account, so it cannot be compared with a market."]
@@ -192,11 +206,8 @@ def summary_lines(a: MarketAnalysis, currency: str = "EUR", language: str = "en"
     return lines
 
 
-def findings(ctx) -> list:
+def findings(a: MarketAnalysis, params) -> list[Finding]:
     """Losing ground against the market by more than 5 percentage points."""
-    from kamlib.findings import Finding
-
-    a = analyse(ctx)
     if a.growth is None:
         return []
     diff = a.growth.loc["last 12 months", "difference_pp"]
@@ -207,6 +218,34 @@ def findings(ctx) -> list:
                 "market",
                 f"The account grew {abs(diff) * 100:.1f} percentage "
                 f"points slower than its market ({a.segment}).",
+                fact="growth_behind_market",
             )
         ]
     return []
+
+
+def summary(a: MarketAnalysis, params) -> blocks.Html:
+    """The market statements."""
+    return blocks.paragraphs(sentences(a, params), "No market data.")
+
+
+def growth_table(a: MarketAnalysis, params) -> blocks.Html:
+    """The account's and the market's growth, and the difference in percentage points."""
+    return blocks.table(
+        a.growth.reset_index() if a.growth is not None else None,
+        {"account_growth": "pct", "market_growth": "pct", "difference_pp": "pp"},
+        caption="Growth against the market",
+        language=params.language,
+        empty="No market volume for the account's segment.",
+    )
+
+
+def whitespace_table(a: MarketAnalysis, params) -> blocks.Html:
+    """Products most comparable key accounts buy and this account does not."""
+    return blocks.table(
+        a.whitespace.reset_index() if a.whitespace is not None else None,
+        {"peers_buying": "pct0"},
+        caption="Whitespace: products most comparable key accounts buy and this account does not",
+        language=params.language,
+        empty="No whitespace found among the products of comparable key accounts.",
+    )

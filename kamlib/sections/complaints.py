@@ -1,4 +1,10 @@
-"""Complaints: volume, open backlog and its age, resolution times, categories, repeats."""
+"""The complaints section: volume, open backlog and its age, resolution times, categories and
+repeats.
+
+Section contract: :func:`analyse` (frames, params) -> :class:`ComplaintAnalysis`, once per
+report; :func:`findings` and :func:`sentences` read only that analysis; the remaining public
+functions are the blocks a notebook cell shows.
+"""
 
 from __future__ import annotations
 
@@ -7,25 +13,26 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from kamlib import blocks
+from kamlib.components import Finding, component_findings
+from kamlib.frames import AccountFrames
+from kamlib.measures import category_counts, column, happened, is_open, resolution_days
 from kamlib.periods import Window
 
 __all__ = [
-    "opened_closed_by_month",
-    "backlog",
-    "resolution_times",
-    "categories",
-    "repeats",
     "ComplaintAnalysis",
     "analyse",
-    "summary_lines",
+    "backlog",
+    "backlog_table",
+    "categories",
+    "categories_table",
     "findings",
+    "opened_closed_by_month",
+    "repeats",
+    "resolution_times",
+    "sentences",
+    "summary",
 ]
-
-
-def _closed(complaints: pd.DataFrame, as_of: pd.Timestamp) -> pd.Series:
-    if "closed_date" not in complaints:
-        return pd.Series(pd.NaT, index=complaints.index)
-    return complaints["closed_date"].where(complaints["closed_date"] <= as_of)
 
 
 def opened_closed_by_month(
@@ -36,7 +43,7 @@ def opened_closed_by_month(
         (window.start + pd.Timedelta(days=1)).to_period("M").to_timestamp(), window.end, freq="MS"
     )
     opened = complaints.loc[window.contains(complaints["opened_date"]), "opened_date"]
-    closed = _closed(complaints, as_of)
+    closed = happened(column(complaints, "closed_date"), as_of)
     closed = closed[window.contains(closed)]
 
     def per_month(dates: pd.Series) -> pd.Series:
@@ -51,9 +58,7 @@ def opened_closed_by_month(
 
 def backlog(complaints: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
     """Complaints open at ``as_of`` with their age in days, oldest first."""
-    open_ = complaints.loc[
-        (complaints["opened_date"] <= as_of) & _closed(complaints, as_of).isna()
-    ].copy()
+    open_ = complaints.loc[is_open(complaints, as_of)].copy()
     open_["age_days"] = (as_of - open_["opened_date"]).dt.days
     cols = [
         c for c in ("complaint_id", "opened_date", "category", "severity", "age_days") if c in open_
@@ -66,9 +71,7 @@ def resolution_times(
 ) -> dict[str, float]:
     """Median and 90th percentile of days from opening to closing, for complaints closed in the
     window (linear interpolation between order statistics, as ``numpy.percentile``)."""
-    closed = _closed(complaints, as_of)
-    done = window.contains(closed)
-    days = (closed[done] - complaints.loc[done, "opened_date"]).dt.days.to_numpy(dtype=float)
+    days = resolution_days(complaints, window, as_of).to_numpy()
     if len(days) == 0:
         return {"n": 0, "median": float("nan"), "p90": float("nan")}
     return {
@@ -83,16 +86,8 @@ def categories(complaints: pd.DataFrame, window: Window) -> pd.DataFrame:
     inside = complaints.loc[window.contains(complaints["opened_date"])]
     if inside.empty:
         return pd.DataFrame()
-    cat = (
-        inside["category"].fillna("not stated")
-        if "category" in inside
-        else pd.Series("not stated", index=inside.index)
-    )
-    sev = (
-        inside["severity"].fillna("not stated")
-        if "severity" in inside
-        else pd.Series("not stated", index=inside.index)
-    )
+    cat = column(inside, "category", np.nan).fillna("not stated")
+    sev = column(inside, "severity", np.nan).fillna("not stated")
     table = pd.crosstab(cat.rename("category"), sev.rename("severity"))
     order = [s for s in ("critical", "high", "medium", "low", "not stated") if s in table.columns]
     table = table[order]
@@ -101,18 +96,20 @@ def categories(complaints: pd.DataFrame, window: Window) -> pd.DataFrame:
 
 
 def repeats(complaints: pd.DataFrame, window: Window) -> pd.Series:
-    """Categories with two or more complaints opened in the window."""
-    inside = complaints.loc[window.contains(complaints["opened_date"])]
-    if inside.empty or "category" not in inside:
+    """Categories with two or more complaints opened in the window, most first."""
+    counts = category_counts(complaints, window)
+    if counts.empty:
         return pd.Series(dtype=int)
-    counts = inside["category"].dropna().value_counts()
-    return counts[counts >= 2]
+    counts = counts.groupby(level="category").sum().sort_values(ascending=False, kind="stable")
+    return counts[counts >= 2].rename("count")
 
 
 @dataclass(frozen=True)
 class ComplaintAnalysis:
     """Everything the complaints part shows, for one account."""
 
+    kpi: pd.Series
+    recorded: bool  # whether the dataset has a complaints table
     monthly: pd.DataFrame
     backlog: pd.DataFrame
     resolution: dict
@@ -121,19 +118,29 @@ class ComplaintAnalysis:
     repeats: pd.Series
 
 
-def analyse(ctx) -> ComplaintAnalysis | None:
-    """Complaint figures for one account (None when there is no complaints table)."""
-    complaints = ctx.table("complaints")
-    if complaints is None:
-        return None
+def analyse(frames: AccountFrames, params) -> ComplaintAnalysis:
+    """Complaint figures of one account (empty when there is no complaints table)."""
+    complaints = frames.table("complaints")
+    recorded = complaints is not None
+    if not recorded:
+        complaints = pd.DataFrame({"complaint_id": [], "account_id": [], "opened_date": []})
+        complaints["opened_date"] = pd.to_datetime(complaints["opened_date"])
     return ComplaintAnalysis(
-        monthly=opened_closed_by_month(complaints, ctx.window, ctx.as_of),
-        backlog=backlog(complaints, ctx.as_of),
-        resolution=resolution_times(complaints, ctx.window, ctx.as_of),
-        target_days=ctx.params.targets.complaint_resolution_days,
-        categories=categories(complaints, ctx.window),
-        repeats=repeats(complaints, ctx.window),
+        kpi=frames.kpi,
+        recorded=recorded,
+        monthly=opened_closed_by_month(complaints, frames.window, frames.as_of),
+        backlog=backlog(complaints, frames.as_of),
+        resolution=resolution_times(complaints, frames.window, frames.as_of),
+        target_days=params.targets.complaint_resolution_days,
+        categories=categories(complaints, frames.window),
+        repeats=repeats(complaints, frames.window),
     )
+
+
+def findings(a: ComplaintAnalysis, params) -> list[Finding]:
+    """Open complaints, resolution days and repeated complaints against their targets (health
+    components)."""
+    return component_findings(a.kpi, params, "complaints")
 
 
 def _count(n: int, noun: str) -> str:
@@ -141,9 +148,9 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
-def summary_lines(a: ComplaintAnalysis | None) -> list[str]:
-    """The complaints part's statements in words."""
-    if a is None:
+def sentences(a: ComplaintAnalysis, params) -> list[str]:
+    """The complaints part's statements in words (none without a complaints table)."""
+    if not a.recorded:
         return []
     opened = int(a.monthly["opened"].sum())
     lines = [
@@ -166,30 +173,28 @@ def summary_lines(a: ComplaintAnalysis | None) -> list[str]:
     return lines
 
 
-def findings(ctx) -> list:
-    """Repeated complaints and slow resolution."""
-    from kamlib.findings import Finding
+def summary(a: ComplaintAnalysis, params) -> blocks.Html:
+    """The complaints statements, or why there are none."""
+    return blocks.paragraphs(sentences(a, params), "No complaint records in this dataset.")
 
-    a = analyse(ctx)
-    if a is None:
-        return []
-    out = []
-    if len(a.repeats) and a.repeats.max() >= 3:
-        cat = a.repeats.idxmax()
-        out.append(
-            Finding(
-                "yellow",
-                "complaints",
-                f"{int(a.repeats.max())} complaints about {cat} in the last 12 months.",
-            )
-        )
-    if a.resolution["n"] and a.resolution["median"] > a.target_days:
-        out.append(
-            Finding(
-                "yellow",
-                "complaints",
-                f"Complaints took {a.resolution['median']:.0f} "
-                f"days to resolve (median; target {a.target_days:.0f}).",
-            )
-        )
-    return out
+
+def backlog_table(a: ComplaintAnalysis, params) -> blocks.Html:
+    """The open complaints, oldest first."""
+    return blocks.table(
+        a.backlog if a.recorded else None,
+        {"opened_date": "date", "age_days": "int"},
+        caption="Open complaints",
+        language=params.language,
+        empty="No open complaints.",
+    )
+
+
+def categories_table(a: ComplaintAnalysis, params) -> blocks.Html:
+    """Complaints of the window by category and severity."""
+    return blocks.table(
+        a.categories.reset_index() if len(a.categories) else None,
+        {},
+        caption="Complaints by category and severity, last 12 months",
+        language=params.language,
+        empty="No complaints in the last 12 months.",
+    )

@@ -1,0 +1,148 @@
+"""What a run reports about itself: each report's outcome, ``summary.json`` and the rows of
+``index.html``."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from kamlib import __version__
+from kamlib.data import Dataset
+from kamlib.measures import hhi, top5_share
+from kamlib.run.kernels import Failure
+
+__all__ = ["AccountResult", "RunResult", "describe", "index_rows", "summary"]
+
+
+@dataclass
+class AccountResult:
+    """Outcome of one report.
+
+    ``status`` is ``ok`` (complete), ``partial`` (written, some sections replaced by a notice)
+    or ``failed`` (not written: the kernel died, or the header or summary could not be built).
+    """
+
+    account_id: str
+    status: str
+    seconds: float
+    error: str | None = None
+    report: str | None = None
+    notebook: str | None = None
+    failures: list[Failure] = field(default_factory=list)
+
+
+@dataclass
+class RunResult:
+    """Outcome of a whole run."""
+
+    out: Path
+    as_of: pd.Timestamp
+    results: list[AccountResult] = field(default_factory=list)
+    portfolio: AccountResult | None = None
+    seconds: float = 0.0
+
+    def every(self) -> list[AccountResult]:
+        """The account reports and the portfolio report."""
+        return [*self.results, *([self.portfolio] if self.portfolio else [])]
+
+    @property
+    def failed(self) -> list[AccountResult]:
+        """Reports that could not be written (the portfolio report included)."""
+        return [r for r in self.every() if r.status == "failed"]
+
+    @property
+    def partial(self) -> list[AccountResult]:
+        """Reports written with one or more sections replaced by a notice."""
+        return [r for r in self.every() if r.status == "partial"]
+
+    @property
+    def exit_code(self) -> int:
+        """0 when every report is complete, else 1 (schedulers notice partial reports too)."""
+        return 1 if self.failed or self.partial else 0
+
+
+def describe(failures: list[Failure]) -> str:
+    """The first failure in one line, e.g. ``section Revenue, cell 12: ValueError: ...``."""
+    first = failures[0]
+    where = f"section {first.section}" + (f", cell {first.cell}" if first.cell is not None else "")
+    more = f" (and {len(failures) - 1} more)" if len(failures) > 1 else ""
+    return f"{where}: {first.error}{more}"
+
+
+def _detail(r: AccountResult) -> str:
+    if r.status == "ok":
+        return ""
+    if r.status == "partial":
+        return "not produced: " + ", ".join(dict.fromkeys(f.section for f in r.failures))
+    return r.error or ""
+
+
+def index_rows(dataset: Dataset, kpis: pd.DataFrame, result: RunResult) -> dict:
+    """What ``index.html`` shows: each report with its traffic light and status, the counts."""
+    names = dataset.get("accounts").set_index("account_id")["name"]
+    rows = []
+    for r in result.results:
+        score = kpis.at[r.account_id, "health_score"]
+        rows.append(
+            {
+                "name": str(names[r.account_id]),
+                "account_id": r.account_id,
+                "report": r.report,
+                "health": kpis.at[r.account_id, "health_status"],
+                "score": "–" if pd.isna(score) else f"{score:.0f}",
+                "status": r.status,
+                "detail": _detail(r),
+                "notebook": r.notebook,
+            }
+        )
+    p = result.portfolio
+    return {
+        "as_of": f"{result.as_of:%d %b %Y}",
+        "rows": rows,
+        "portfolio": {"report": p.report, "status": p.status, "detail": _detail(p)},
+        "counts": {
+            "total": len(result.results),
+            "ok": sum(r.status == "ok" for r in result.results),
+            "partial": sum(r.status == "partial" for r in result.results),
+            "failed": sum(r.status == "failed" for r in result.results),
+        },
+        "version": __version__,
+    }
+
+
+def summary(
+    dataset: Dataset, kpis: pd.DataFrame, result: RunResult, params_dir: str, store
+) -> dict:
+    """The content of ``summary.json``: the portfolio figures of the contract, the data's
+    fingerprint, and per report its status, duration, failures and recipients."""
+    revenue = kpis["revenue_12m"]
+    concentration, top5 = hhi(revenue), top5_share(revenue)
+
+    def entry(r: AccountResult) -> dict:
+        return {**asdict(r), "seconds": round(r.seconds, 3)}
+
+    return {
+        "as_of": f"{result.as_of:%Y-%m-%d}",
+        "hhi": None if pd.isna(concentration) else float(concentration),
+        "top5_share": None if pd.isna(top5) else float(top5),
+        "kam_version": __version__,
+        "generated_at": pd.Timestamp.now(tz="UTC").isoformat(timespec="seconds"),
+        "data": {"source": dataset.source, "fingerprint": dataset.fingerprint},
+        "params_dir": params_dir or None,
+        "python": sys.version.split()[0],
+        "seconds": round(result.seconds, 3),
+        "accounts": {
+            r.account_id: {
+                **entry(r),
+                "health_status": kpis.at[r.account_id, "health_status"],
+                "recipients": list(store(r.account_id).recipients),
+            }
+            for r in result.results
+        },
+        "portfolio": entry(result.portfolio),
+        "failed": [r.account_id for r in result.failed],
+        "partial": [r.account_id for r in result.partial],
+    }

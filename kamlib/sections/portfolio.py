@@ -1,0 +1,429 @@
+"""The portfolio report: dependency on few customers, ABC classes, every account ranked by
+health with the robustness of that ranking, tomorrow's key accounts and parent groups.
+
+The measures (revenue shares, ABC classes, HHI, top-5 share, Gini) are those of section 3 of
+the data contract, defined in :mod:`kamlib.measures`. Section contract: :func:`analyse`
+(frames, params, params of every account) -> :class:`PortfolioAnalysis`, once per report;
+:func:`findings` reads only that analysis; the remaining public functions are the blocks a
+notebook cell shows. This report is internal: it names customers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from kamlib import blocks
+from kamlib import format as fmt
+from kamlib.components import COMPONENTS, HEALTH_KPIS, Finding
+from kamlib.frames import PortfolioFrames
+from kamlib.health import weight_sensitivity
+from kamlib.measures import abc_class, gini, growth, hhi, revenue_share, top5_share
+from kamlib.periods import window
+
+__all__ = [
+    "PortfolioAnalysis",
+    "alerts",
+    "alerts_list",
+    "analyse",
+    "at_risk_table",
+    "candidates",
+    "candidates_table",
+    "classes_table",
+    "concentration",
+    "concentration_history",
+    "concentration_table",
+    "fallen_key_accounts",
+    "fallen_table",
+    "findings",
+    "group_rollup",
+    "groups_table",
+    "pareto",
+    "ranking",
+    "ranking_table",
+    "sensitivity_note",
+    "sensitivity_sentence",
+    "title",
+]
+
+
+def pareto(revenue_12m: pd.Series) -> pd.DataFrame:
+    """The Pareto table: accounts by revenue descending with cumulative shares and ABC class.
+
+    Returns
+    -------
+    pd.DataFrame
+        Indexed by account_id: ``revenue_12m``, ``revenue_share``, ``cumulative_share``,
+        ``account_share`` (cumulative share of accounts), ``abc_class``.
+    """
+    classes = abc_class(revenue_12m)
+    share = revenue_share(revenue_12m)
+    order = pd.DataFrame(
+        {
+            "key": revenue_12m.index.astype(str),
+            "revenue_12m": revenue_12m.to_numpy(),
+            "revenue_share": share.to_numpy(),
+            "abc_class": classes.to_numpy(),
+        },
+        index=revenue_12m.index,
+    )
+    order = order.sort_values(["revenue_12m", "key"], ascending=[False, True], kind="mergesort")
+    order["cumulative_share"] = order["revenue_share"].fillna(0).cumsum()
+    order["account_share"] = np.arange(1, len(order) + 1) / max(len(order), 1)
+    return order.drop(columns="key")
+
+
+def concentration(revenue_12m: pd.Series) -> dict[str, float]:
+    """``hhi``, ``top5_share``, ``gini``, ``top1_share`` and the number of accounts with revenue."""
+    share = revenue_share(revenue_12m).dropna()
+    return {
+        "hhi": hhi(revenue_12m),
+        "top5_share": top5_share(revenue_12m),
+        "gini": gini(revenue_12m),
+        "top1_share": float(share.max()) if len(share) else float("nan"),
+        "accounts": int(len(share)),
+    }
+
+
+def concentration_history(
+    sales: pd.DataFrame, account_ids: pd.Index, as_of: pd.Timestamp, years: int = 3
+) -> pd.DataFrame:
+    """Concentration for the 12-month windows ending at ``as_of``, one, two ... years earlier.
+
+    Returns
+    -------
+    pd.DataFrame
+        Indexed by window end (oldest first): the keys of :func:`concentration`.
+    """
+    rows = {}
+    for lag in range(years - 1, -1, -1):
+        w = window(as_of, lag=12 * lag)
+        part = sales.loc[w.contains(sales["date"])]
+        revenue = (
+            part.groupby("account_id")["net_revenue"].sum().reindex(account_ids, fill_value=0.0)
+        )
+        rows[w.end] = concentration(revenue)
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis("window_end")
+
+
+def alerts(kpis: pd.DataFrame, names: pd.Series, params) -> list[str]:
+    """Dependency alerts against ``params.concentration`` and the revenue at risk."""
+    out = []
+    share = kpis["revenue_share"].dropna()
+    if share.empty:
+        return out
+    top = share.idxmax()
+    limit = params.concentration.single_account_share
+    if share[top] > limit:
+        out.append(
+            f"{names.get(top, top)} alone brings {share[top]:.1%} of the revenue (alert "
+            f"above {limit:.0%}): losing it would cost "
+            f"{fmt.money(kpis.at[top, 'revenue_12m'], params.currency, params.language)} a year."
+        )
+    top5 = top5_share(kpis["revenue_12m"])
+    if top5 > params.concentration.top5_share:
+        out.append(
+            f"The five largest accounts bring {top5:.1%} of the revenue (alert above "
+            f"{params.concentration.top5_share:.0%})."
+        )
+    return out
+
+
+def candidates(
+    kpis: pd.DataFrame, accounts: pd.DataFrame, potential: pd.DataFrame | None, as_of: pd.Timestamp
+) -> pd.DataFrame:
+    """Non-key accounts that could become key accounts, ranked by a documented score.
+
+    Score (0..3) = 1 if class A + 1 if class B (0.5) + the account's growth percentile among
+    non-key accounts + its wallet-gap percentile (wallet of the as_of year - revenue_12m),
+    where ``potential`` exists. Accounts without positive revenue are left out.
+    """
+    key = accounts.set_index("account_id")["key_account"].reindex(kpis.index).fillna(False)
+    pool = kpis.loc[~key.astype(bool) & (kpis["revenue_12m"] > 0)].copy()
+    if pool.empty:
+        return pool.assign(score=pd.Series(dtype=float))
+    pool["class_points"] = pool["abc_class"].map({"A": 1.0, "B": 0.5, "C": 0.0})
+    pool["growth_rank"] = pool["revenue_growth"].rank(pct=True).fillna(0.0)
+    if potential is not None:
+        wallet = potential.loc[potential["year"] == as_of.year].set_index("account_id")["wallet"]
+        pool["wallet_gap"] = wallet.reindex(pool.index) - pool["revenue_12m"]
+        pool["gap_rank"] = pool["wallet_gap"].rank(pct=True).fillna(0.0)
+    else:
+        pool["wallet_gap"], pool["gap_rank"] = np.nan, 0.0
+    pool["score"] = pool["class_points"] + pool["growth_rank"] + pool["gap_rank"]
+    pool["account"] = accounts.set_index("account_id")["name"].reindex(pool.index)
+    return pool.sort_values("score", ascending=False)[
+        ["account", "revenue_12m", "revenue_growth", "abc_class", "wallet_gap", "score"]
+    ]
+
+
+def fallen_key_accounts(kpis: pd.DataFrame, accounts: pd.DataFrame) -> pd.DataFrame:
+    """Key accounts in class C."""
+    acc = accounts.set_index("account_id")
+    key = acc["key_account"].reindex(kpis.index).fillna(False)
+    fallen = kpis.loc[
+        key.astype(bool) & (kpis["abc_class"] == "C"),
+        ["revenue_12m", "revenue_growth", "revenue_share"],
+    ]
+    return fallen.assign(account=acc["name"].reindex(fallen.index))[
+        ["account", "revenue_12m", "revenue_growth", "revenue_share"]
+    ]
+
+
+def group_rollup(kpis: pd.DataFrame, accounts: pd.DataFrame) -> pd.DataFrame:
+    """Revenue of parent groups: each parent with the accounts whose ``parent_id`` it is."""
+    if "parent_id" not in accounts.columns or accounts["parent_id"].isna().all():
+        return pd.DataFrame(
+            columns=["accounts", "revenue_12m", "revenue_prev_12m", "revenue_share"]
+        )
+    acc = accounts.set_index("account_id")
+    group = acc["parent_id"].fillna(pd.Series(acc.index, index=acc.index))
+    parents = set(acc["parent_id"].dropna())
+    members = group[group.isin(parents)]
+    table = kpis.loc[members.index, ["revenue_12m", "revenue_prev_12m", "revenue_share"]]
+    out = table.groupby(members).sum()
+    out.insert(0, "accounts", members.groupby(members).size())
+    out["revenue_growth"] = growth(out["revenue_12m"], out["revenue_prev_12m"])
+    return out.rename_axis("parent_id")
+
+
+def ranking(kpis: pd.DataFrame, accounts: pd.DataFrame) -> pd.DataFrame:
+    """Accounts ranked by health score (worst first), with the components that cost most.
+
+    ``reasons`` names the red and yellow components, worst first (by points lost).
+    """
+    names = accounts.set_index("account_id")["name"]
+    lost = pd.DataFrame({k: kpis[f"weight_{k}"] * (100 - kpis[f"score_{k}"]) for k in HEALTH_KPIS})
+    status = pd.DataFrame({k: kpis[f"status_{k}"] for k in HEALTH_KPIS})
+
+    def reasons(account_id: str) -> str:
+        bad = [
+            k
+            for k in lost.loc[account_id].sort_values(ascending=False).index
+            if status.at[account_id, k] in ("red", "yellow")
+        ]
+        return ", ".join(f"{COMPONENTS[k].reason} ({status.at[account_id, k]})" for k in bad) or "-"
+
+    out = pd.DataFrame(
+        {
+            "account": names.reindex(kpis.index),
+            "key_account": accounts.set_index("account_id")["key_account"].reindex(kpis.index),
+            "abc_class": kpis["abc_class"],
+            "revenue_12m": kpis["revenue_12m"],
+            "health_score": kpis["health_score"],
+            "health_status": kpis["health_status"],
+        }
+    )
+    out["reasons"] = [reasons(a) for a in kpis.index]
+    return out.sort_values(
+        ["health_score", "revenue_12m"], ascending=[True, False], na_position="last"
+    )
+
+
+def sensitivity_sentence(table: pd.DataFrame) -> str:
+    """The robustness check of the ranking (:func:`kamlib.health.weight_sensitivity`) in one
+    sentence."""
+    if table.empty or table["spearman"].isna().all():
+        return (
+            "Fewer than two accounts have different health scores, so there is no ranking "
+            "whose robustness could be tested."
+        )
+    table = table.dropna(subset=["spearman"])
+    worst = table.loc[table["spearman"].idxmin()]
+    component = f'"{COMPONENTS[worst["component"]].label}"'
+    changes = int(table["status_changes"].max())
+    accounts = "1 account changes its" if changes == 1 else f"{changes} accounts change their"
+    return (
+        f"Moving any single weight by 20 % keeps the ranking of the accounts nearly the same "
+        f"(lowest rank correlation {worst['spearman']:.3f}, when the weight of "
+        f"{component} moves); at most {accounts} traffic light "
+        f"and no account moves more than {int(table['max_rank_shift'].max())} ranks."
+        if worst["spearman"] >= 0.9
+        else f"The ranking depends on the weights: moving the weight of {component} by "
+        f"20 % lowers the rank correlation to {worst['spearman']:.2f} and changes the traffic "
+        f"light of up to {changes} {'account' if changes == 1 else 'accounts'}."
+    )
+
+
+@dataclass(frozen=True)
+class PortfolioAnalysis:
+    """Everything the portfolio report shows."""
+
+    as_of: pd.Timestamp
+    window_label: str
+    concentration: dict
+    history: pd.DataFrame
+    alerts: list[str]
+    pareto: pd.DataFrame
+    classes: pd.DataFrame
+    ranking: pd.DataFrame
+    sensitivity: pd.DataFrame
+    candidates: pd.DataFrame
+    fallen: pd.DataFrame
+    groups: pd.DataFrame
+
+
+def analyse(
+    frames: PortfolioFrames, params, params_by_account: Mapping[str, object]
+) -> PortfolioAnalysis:
+    """Every figure of the portfolio report.
+
+    Parameters
+    ----------
+    frames : PortfolioFrames
+    params : Params
+        The run's default parameters (concentration alerts, currency, language).
+    params_by_account : mapping of account_id -> Params
+        Every account's parameters, for the robustness check of the ranking.
+    """
+    kpis, accounts = frames.kpis, frames.accounts
+    names = accounts.set_index("account_id")["name"]
+    pareto_table = pareto(kpis["revenue_12m"])
+    classes = (
+        pareto_table.groupby("abc_class")
+        .agg(
+            accounts=("revenue_12m", "size"),
+            revenue_12m=("revenue_12m", "sum"),
+            revenue_share=("revenue_share", "sum"),
+        )
+        .reset_index()
+    )
+    return PortfolioAnalysis(
+        as_of=frames.as_of,
+        window_label=frames.window.label(),
+        concentration=concentration(kpis["revenue_12m"]),
+        history=concentration_history(frames.all_table("sales"), kpis.index, frames.as_of),
+        alerts=alerts(kpis, names, params),
+        pareto=pareto_table,
+        classes=classes,
+        ranking=ranking(kpis, accounts),
+        sensitivity=weight_sensitivity(kpis, params_by_account),
+        candidates=candidates(kpis, accounts, frames.all_table("potential"), frames.as_of),
+        fallen=fallen_key_accounts(kpis, accounts),
+        groups=group_rollup(kpis, accounts),
+    )
+
+
+def findings(a: PortfolioAnalysis, params) -> list[Finding]:
+    """The dependency alerts."""
+    return [
+        Finding("yellow", "portfolio", text, fact=f"alert_{i}") for i, text in enumerate(a.alerts)
+    ]
+
+
+def title(a: PortfolioAnalysis, params) -> blocks.Html:
+    """The report's title and its dates."""
+    return blocks.title(
+        "Portfolio report",
+        f"Reporting date {fmt.date(a.as_of)}; 12-month window {a.window_label}. Internal: this "
+        "report names customers.",
+    )
+
+
+def alerts_list(a: PortfolioAnalysis, params) -> blocks.Html:
+    """The dependency alerts as a list."""
+    return blocks.findings([f.text for f in findings(a, params)], "Alerts")
+
+
+def concentration_table(a: PortfolioAnalysis, params) -> blocks.Html:
+    """Concentration over the last three 12-month windows."""
+    return blocks.table(
+        a.history.reset_index(),
+        {
+            "window_end": "date",
+            "hhi": "int",
+            "top5_share": "pct",
+            "gini": "num2",
+            "top1_share": "pct",
+            "accounts": "int",
+        },
+        caption="Concentration over the last three 12-month windows",
+        language=params.language,
+    )
+
+
+def classes_table(a: PortfolioAnalysis, params) -> blocks.Html:
+    """Accounts and revenue per ABC class."""
+    return blocks.table(
+        a.classes,
+        {"accounts": "int", "revenue_12m": "money", "revenue_share": "pct"},
+        caption="Accounts and revenue per class",
+        currency=params.currency,
+        language=params.language,
+    )
+
+
+def at_risk_table(a: PortfolioAnalysis, params) -> blocks.Html:
+    """The red and yellow accounts, worst first."""
+    return blocks.table(
+        a.ranking.loc[a.ranking["health_status"] != "green"],
+        {"revenue_12m": "money", "health_score": "int"},
+        caption="Accounts at risk (red and yellow)",
+        index=True,
+        currency=params.currency,
+        language=params.language,
+        empty="No account is red or yellow.",
+    )
+
+
+def ranking_table(a: PortfolioAnalysis, params) -> blocks.Html:
+    """Every account ranked by health, worst first."""
+    return blocks.table(
+        a.ranking,
+        {"revenue_12m": "money", "health_score": "int"},
+        caption="All accounts",
+        index=True,
+        currency=params.currency,
+        language=params.language,
+        max_rows=100,
+    )
+
+
+def sensitivity_note(a: PortfolioAnalysis, params) -> blocks.Html:
+    """How robust the ranking is to the weights, in one paragraph."""
+    return blocks.paragraph(sensitivity_sentence(a.sensitivity))
+
+
+def candidates_table(a: PortfolioAnalysis, params) -> blocks.Html:
+    """The ten best candidates for tomorrow's key accounts."""
+    return blocks.table(
+        a.candidates.head(10).reset_index(),
+        {"revenue_12m": "money", "revenue_growth": "pct", "wallet_gap": "money", "score": "num2"},
+        caption="Candidates",
+        currency=params.currency,
+        language=params.language,
+        empty="No candidates: every account with revenue is a key account.",
+    )
+
+
+def fallen_table(a: PortfolioAnalysis, params) -> blocks.Html:
+    """Key accounts that have fallen to class C."""
+    return blocks.table(
+        a.fallen.reset_index(),
+        {"revenue_12m": "money", "revenue_growth": "pct", "revenue_share": "pct"},
+        caption="Key accounts in class C",
+        currency=params.currency,
+        language=params.language,
+        empty="No key account is in class C.",
+    )
+
+
+def groups_table(a: PortfolioAnalysis, params) -> blocks.Html:
+    """Parent groups rolled up with their members."""
+    return blocks.table(
+        a.groups.reset_index(),
+        {
+            "accounts": "int",
+            "revenue_12m": "money",
+            "revenue_prev_12m": "money",
+            "revenue_share": "pct",
+            "revenue_growth": "pct",
+        },
+        caption="Parent groups",
+        currency=params.currency,
+        language=params.language,
+        empty="No account has a parent_id.",
+    )
