@@ -30,7 +30,7 @@ __all__ = [
     "title",
 ]
 
-_KIND_OF_PARAGRAPH = ("text", "note", "missing")
+_KIND_OF_PARAGRAPH = ("text", "note", "missing", "failed")
 
 
 class Html(str):
@@ -56,7 +56,8 @@ def _render(macro: str, *args: Any) -> Html:
 
 
 def paragraph(text: str, kind: str = "text") -> Html:
-    """One paragraph; ``kind`` is ``text``, ``note`` (small print) or ``missing``."""
+    """One paragraph; ``kind`` is ``text``, ``note`` (small print), ``missing`` (no data) or
+    ``failed`` (a section that could not be produced)."""
     if kind not in _KIND_OF_PARAGRAPH:
         raise ValueError(f"'kind' must be one of {_KIND_OF_PARAGRAPH}, got {kind!r}.")
     return _render("paragraphs", [text], kind)

@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 
 from kamlib import measures
-from kamlib.forecast import forecast
+from kamlib.params import Params
 from kamlib.sections import revenue
-from tests.conftest import frame
+from tests.conftest import frame, frames_of
 
 
 def _months(values, start="2022-01-01") -> pd.Series:
@@ -120,9 +120,19 @@ def test_backtest_mase_needs_three_years():
 
 
 def test_forecast_feeds_the_kpi_total():
-    y = _months(np.arange(36) + 100.0)
-    fc = forecast(y, 12)
-    assert len(fc) == 12 and fc.index[0] == pd.Timestamp("2025-01-01")
+    # A: 36 months of a trend (the model), B: 6 months (the recent mean); as_of 2024-12-31
+    rows = [(f"{2022 + i // 12}-{i % 12 + 1:02d}-15", "A", 100.0 + i) for i in range(36)]
+    rows += [(f"2024-{m:02d}-15", "B", 10.0 * m) for m in range(7, 13)]
+    sales = frame(rows, "d:date account_id net_revenue")
+    for account_id in ("A", "B"):
+        frames = frames_of({"sales": sales}, account_id, "2024-12-31")
+        analysis = revenue.analyse(frames, Params())
+        assert len(analysis.forecast) == 12
+        assert analysis.forecast.index[0] == pd.Timestamp("2025-01-01")
+        # kpis.csv's forecast_12m is the sum of the 12 monthly point forecasts the section shows
+        total = analysis.forecast["mean"].sum()
+        assert frames.kpi["forecast_12m"] == pytest.approx(total, rel=1e-12), account_id
+    assert total == pytest.approx(12 * (70 + 80 + 90 + 100 + 110 + 120) / 6)  # B: the mean
 
 
 def test_price_volume_mix_by_hand():

@@ -12,7 +12,6 @@
 from __future__ import annotations
 
 import copy
-import html
 import importlib.resources
 import itertools
 from collections.abc import Sequence
@@ -23,6 +22,7 @@ import nbformat
 from nbconvert import HTMLExporter
 from nbconvert.preprocessors import Preprocessor, TagRemovePreprocessor
 
+from kamlib import blocks
 from kamlib.run.compose import heading, section_of
 from kamlib.run.kernels import Failure
 
@@ -44,7 +44,6 @@ NOTICE = {
 }
 # papermill's marker, so that papermill.execute.remove_error_markers recognises ours
 ERROR_MARKER_TAG = "papermill-error-cell-tag"
-_ERROR_STYLE = 'style="color:red; font-family:Helvetica Neue, Helvetica, Arial, sans-serif;"'
 
 
 def _notice_cell(language: str, cell_id: str) -> nbformat.NotebookNode:
@@ -54,10 +53,7 @@ def _notice_cell(language: str, cell_id: str) -> nbformat.NotebookNode:
     cell.outputs = [
         nbformat.v4.new_output(
             "display_data",
-            data={
-                "text/html": f'<p class="kam-missing kam-failed">{html.escape(text)}</p>',
-                "text/plain": text,
-            },
+            data={"text/html": str(blocks.paragraph(text, "failed")), "text/plain": text},
         )
     ]
     return cell
@@ -87,35 +83,28 @@ def for_readers(
     return out
 
 
-def audit_notebook(nb: nbformat.NotebookNode, failures: Sequence[Failure]) -> nbformat.NotebookNode:
+def audit_notebook(
+    nb: nbformat.NotebookNode, failures: Sequence[Failure]
+) -> nbformat.NotebookNode:
     """The executed notebook for the audit trail: tracebacks kept, failing cells marked."""
     out = copy.deepcopy(nb)
     if not failures:
         return out
-    ids = {f.cell: f for f in failures if f.cell is not None}
+    markers = _PAGES.get_template("audit.html.j2").module
+    failing = {f.cell: f for f in failures if f.cell is not None}
     cells = []
     for index, cell in enumerate(out.cells):
-        if index in ids:
-            anchor = nbformat.v4.new_markdown_cell(
-                f'<span id="kam-error-cell-{index}" {_ERROR_STYLE}>Execution encountered an '
-                f"exception here; the rest of the section &quot;{html.escape(ids[index].section)}"
-                "&quot; was skipped:</span>"
-            )
-            anchor.metadata["tags"] = [ERROR_MARKER_TAG]
-            cells.append(anchor)
+        if index in failing:
+            cells.append(_marker(str(markers.anchor(failing[index]))))
         cells.append(cell)
-    lines = "<br>".join(
-        f'Section &quot;{html.escape(f.section)}&quot;: <a href="#kam-error-cell-{f.cell}">'
-        f"cell {f.cell}</a>: {html.escape(f.error)}"
-        for f in failures
-    )
-    top = nbformat.v4.new_markdown_cell(
-        f"<span {_ERROR_STYLE}>An exception was encountered; see the marked cells.</span><br>"
-        + lines
-    )
-    top.metadata["tags"] = [ERROR_MARKER_TAG]
-    out.cells = [top, *cells]
+    out.cells = [_marker(str(markers.top(list(failures)))), *cells]
     return out
+
+
+def _marker(source: str) -> nbformat.NotebookNode:
+    cell = nbformat.v4.new_markdown_cell(source)
+    cell.metadata["tags"] = [ERROR_MARKER_TAG]
+    return cell
 
 
 class _DropStderr(Preprocessor):
