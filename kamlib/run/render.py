@@ -83,9 +83,7 @@ def for_readers(
     return out
 
 
-def audit_notebook(
-    nb: nbformat.NotebookNode, failures: Sequence[Failure]
-) -> nbformat.NotebookNode:
+def audit_notebook(nb: nbformat.NotebookNode, failures: Sequence[Failure]) -> nbformat.NotebookNode:
     """The executed notebook for the audit trail: tracebacks kept, failing cells marked."""
     out = copy.deepcopy(nb)
     if not failures:
