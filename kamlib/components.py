@@ -23,6 +23,7 @@ from kamlib.measures import ROLE_GAP_DAYS
 __all__ = [
     "COMPONENTS",
     "HEALTH_KPIS",
+    "KPI_COLUMNS",
     "LOWER_IS_BETTER",
     "MEASURES",
     "SEVERITIES",
@@ -249,13 +250,17 @@ MEASURES: dict[str, Measure] = {
     },
     **COMPONENTS,
 }
-#: the tiles of the executive summary, in order
-TILES = (
+#: the columns of kpis.csv, in order (data contract, section 3)
+KPI_COLUMNS = [
+    "account_id",
     "revenue_12m",
+    "revenue_prev_12m",
     "revenue_growth",
     "forecast_12m",
     "revenue_share",
+    "abc_class",
     "nps",
+    "nps_n",
     "csat",
     "otif_rate",
     "overdue_amount",
@@ -264,7 +269,11 @@ TILES = (
     "days_since_contact",
     "open_complaints",
     "complaints_12m",
-)
+    "health_score",
+    "health_status",
+]
+#: the tiles of the executive summary: the columns of kpis.csv a reader sees as measures
+TILES = tuple(c for c in KPI_COLUMNS if c in MEASURES)
 
 
 def target_of(key: str, kpi: Mapping[str, Any], params) -> float:

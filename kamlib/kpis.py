@@ -21,7 +21,7 @@ import pandas as pd
 
 from kamlib import forecast, health
 from kamlib import measures as m
-from kamlib.components import HEALTH_KPIS
+from kamlib.components import HEALTH_KPIS, KPI_COLUMNS
 from kamlib.data import Dataset
 from kamlib.params import Params
 from kamlib.periods import Window, previous_window, window
@@ -35,28 +35,6 @@ __all__ = [
     "health_inputs",
 ]
 
-#: Column order of kpis.csv (data contract, section 3).
-KPI_COLUMNS = [
-    "account_id",
-    "revenue_12m",
-    "revenue_prev_12m",
-    "revenue_growth",
-    "forecast_12m",
-    "revenue_share",
-    "abc_class",
-    "nps",
-    "nps_n",
-    "csat",
-    "otif_rate",
-    "overdue_amount",
-    "avg_days_late",
-    "contacts_12m",
-    "days_since_contact",
-    "open_complaints",
-    "complaints_12m",
-    "health_score",
-    "health_status",
-]
 #: Health components that are not kpis.csv columns (see :func:`health_inputs`).
 HEALTH_INPUTS = [k for k in HEALTH_KPIS if k not in KPI_COLUMNS]
 

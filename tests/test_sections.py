@@ -75,3 +75,21 @@ def test_every_section_reports_the_kpi_tables_value(demo):
             last = dates.dropna(subset=["days_to_notice"]).iloc[-1]["days_to_notice"]
             assert last == kpi["days_to_notice"], account_id
     assert checked > 25 * 12  # every key account, nearly every measure
+
+
+def test_every_section_has_the_same_contract():
+    import dataclasses
+    import inspect
+
+    from kamlib.sections import AREAS, portfolio
+
+    for name, module in [*AREAS.items(), ("portfolio", portfolio)]:
+        analyse = inspect.signature(module.analyse)
+        assert list(analyse.parameters)[:2] == ["frames", "params"], name
+        result = analyse.return_annotation
+        assert result.endswith("Analysis"), name
+        assert dataclasses.is_dataclass(getattr(module, result))
+        assert getattr(module, result).__dataclass_params__.frozen, name
+        for function in ("findings", "sentences"):
+            signature = inspect.signature(getattr(module, function))
+            assert list(signature.parameters) == ["a", "params"], (name, function)

@@ -46,6 +46,7 @@ __all__ = [
     "ranking_table",
     "sensitivity_note",
     "sensitivity_sentence",
+    "sentences",
     "title",
 ]
 
@@ -312,6 +313,11 @@ def findings(a: PortfolioAnalysis, params) -> list[Finding]:
     return [
         Finding("yellow", "portfolio", text, fact=f"alert_{i}") for i, text in enumerate(a.alerts)
     ]
+
+
+def sentences(a: PortfolioAnalysis, params) -> list[str]:
+    """The portfolio report's statements in words: the alerts and the ranking's robustness."""
+    return [*a.alerts, sensitivity_sentence(a.sensitivity)]
 
 
 def title(a: PortfolioAnalysis, params) -> blocks.Html:
