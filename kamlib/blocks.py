@@ -135,9 +135,10 @@ def header(
     return _render("header", name, list(facts), as_of, window, status, score)
 
 
-def title(heading: str, meta: str) -> Html:
-    """A page title with one line of small print (the portfolio report's header)."""
-    return _render("title", heading, meta)
+def title(heading: str, date: str, meta: str) -> Html:
+    """A page title with one line of small print starting with the date (the portfolio
+    report's header)."""
+    return _render("title", heading, date, meta)
 
 
 def tiles(items: Sequence[Mapping[str, str]]) -> Html:
@@ -148,3 +149,8 @@ def tiles(items: Sequence[Mapping[str, str]]) -> Html:
 def breakdown(rows: Sequence[Mapping[str, str]], note: str) -> Html:
     """The health breakdown table (rows of formatted texts) and its note."""
     return _render("breakdown", list(rows), note)
+
+
+def section_break() -> Html:
+    """Where a printed report starts a new page (nothing on screen)."""
+    return _render("section_break")

@@ -91,11 +91,15 @@ def report(
             help="Seconds a notebook cell may run before its section is given up.",
         ),
     ] = CELL_TIMEOUT,
+    pdf: Annotated[
+        bool, typer.Option("--pdf", help="Also print every report to <account_id>.pdf (A4).")
+    ] = False,
     account_ids: Annotated[
         list[str] | None, typer.Argument(help="Accounts (default: every key account).")
     ] = None,
 ) -> None:
-    """Write one HTML report per key account, portfolio.html, index.html, kpis.csv, summary.json."""
+    """Write one HTML report per key account (and PDF with --pdf), portfolio.html, index.html,
+    kpis.csv, summary.json."""
     from kamlib import run as runner
 
     if as_of is not None:
@@ -142,6 +146,7 @@ def report(
                 as_of=as_of,
                 jobs=jobs,
                 timeout=timeout,
+                pdf=pdf,
                 account_ids=account_ids or (),
                 on_start=start,
                 on_progress=tick,

@@ -35,12 +35,17 @@ from kamlib.periods import previous_reporting_date
 from kamlib.sections import AREAS
 
 __all__ = [
+    "DIGEST_MIMETYPE",
+    "HEADLINE",
+    "Digest",
     "Overview",
     "breakdown",
     "change",
+    "digest",
     "findings",
     "header",
     "kpi_overview",
+    "tile_items",
     "tiles",
     "top_findings",
 ]
@@ -121,8 +126,9 @@ def kpi_overview(now: pd.Series, year_ago: pd.Series, params: Params) -> Overvie
     return Overview(pd.DataFrame(rows).set_index("kpi"))
 
 
-def tiles(frames: AccountFrames, params: Params) -> blocks.Html:
-    """A tile per KPI: value, change against the previous window, target, traffic light."""
+def tile_items(frames: AccountFrames, params: Params) -> list[dict[str, str]]:
+    """A tile per KPI: ``key``, ``label``, ``value``, ``sub`` (change against the previous
+    window and target) and ``status`` (traffic light, ``grey`` outside the health score)."""
     overview = kpi_overview(
         frames.kpi, frames.portfolio.kpis_year_ago.loc[frames.account_id], params
     )
@@ -153,13 +159,55 @@ def tiles(frames: AccountFrames, params: Params) -> blocks.Html:
             target = f"; {word} {fmt.value(kind, row['target'], currency, language)}"
         items.append(
             {
+                "key": kpi,
                 "label": row["label"],
                 "value": value,
                 "sub": change_text + target,
                 "status": row["status"] or "grey",
             }
         )
-    return blocks.tiles(items)
+    return items
+
+
+def tiles(frames: AccountFrames, params: Params) -> blocks.Html:
+    """The KPI tiles of the executive summary."""
+    return blocks.tiles(tile_items(frames, params))
+
+
+#: the tiles an e-mail summary shows
+HEADLINE = ("revenue_12m", "revenue_growth", "forecast_12m", "nps", "otif_rate", "overdue_amount")
+#: the mimetype of the digest in the executed notebook
+DIGEST_MIMETYPE = "application/vnd.kam.digest+json"
+
+
+class Digest(dict):
+    """The executive summary as data, for the e-mail (``kam send``); in the executed notebook
+    as :data:`DIGEST_MIMETYPE`, never shown in the report."""
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        return {DIGEST_MIMETYPE: dict(self), "text/plain": "executive summary for the e-mail"}, {}
+
+
+def digest(frames: AccountFrames, analyses: Mapping[str, object], params: Params) -> Digest:
+    """The executive summary as data: the account, its health, the headline tiles and the top
+    findings, every value already formatted for the reader's language."""
+    kpi = frames.kpi
+    score = kpi["health_score"]
+    tiles_by_key = {t["key"]: t for t in tile_items(frames, params)}
+    return Digest(
+        account_id=frames.account_id,
+        name=frames.name,
+        language=params.language,
+        as_of=fmt.date(frames.as_of, params.language),
+        window=frames.window.label(),
+        health={
+            "status": str(kpi["health_status"]),
+            "score": None if fmt.is_missing(score) else round(float(score), 1),
+            "text": fmt.DASH if fmt.is_missing(score) else f"{score:.0f}/100",
+        },
+        tiles=[tiles_by_key[k] for k in HEADLINE],
+        findings=[{"severity": f.severity, "text": f.text} for f in top_findings(analyses, params)],
+    )
 
 
 def top_findings(analyses: Mapping[str, object], params: Params, n: int = 3) -> list[Finding]:

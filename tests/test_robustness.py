@@ -100,11 +100,11 @@ class _Shown:
             raw = obj._repr_html_() if hasattr(obj, "_repr_html_") else repr(obj)
             self.texts.append(html.unescape(re.sub(r"<[^>]+>", " ", str(raw or ""))))
 
-    def show(self, fig) -> None:
+    def show(self, fig, mail=None) -> None:
         if fig is None:
             return
-        png = kamlib.plots.png_bytes(fig)  # as a report draws it (every text drawn, then closed)
-        assert png.startswith(b"\x89PNG")
+        svg = kamlib.plots.svg_text(fig)  # as a report draws it (every text drawn, then closed)
+        assert svg.lstrip().startswith("<?xml") and "</svg>" in svg
         for text in fig.findobj(Text):
             if not text.get_visible() or not text.get_text():
                 continue

@@ -1,8 +1,11 @@
 """Charts for the reports: one palette, one figure factory, every figure closed after rendering.
 
-Area charts live in submodules named like the analysis modules (``plots.revenue`` ...). Each
-returns a :class:`matplotlib.figure.Figure`; :func:`show` renders it as a PNG into the notebook
-and closes it, so reports stay small and kernels do not accumulate figures.
+Area charts live in submodules named like the report sections (``plots.revenue`` ...); each
+takes the section's analysis and the parameters and returns a
+:class:`matplotlib.figure.Figure`. :func:`show` renders it as SVG into the notebook (sharp on
+any screen and in print, and smaller than a PNG) and closes it, so kernels do not accumulate
+figures. A chart the e-mail summary uses is also rendered as a small PNG, as mail clients show
+no SVG (:data:`MAIL_CHARTS`).
 """
 
 from __future__ import annotations
@@ -22,11 +25,26 @@ from matplotlib.ticker import Formatter
 
 # Names, segments, products and categories come from the data: "$$ Segment $$" or "$x_1^2$" must
 # reach a chart exactly as written. matplotlib reads text between two dollar signs as
-# mathematics (and fails on some), so kam's charts never parse text as mathematics.
-_PLAIN_TEXT = {"text.parse_math": False}
+# mathematics (and fails on some), so kam's charts never parse text as mathematics. SVG ids
+# come from a fixed salt, so the same chart is the same file in every run.
+_PLAIN_TEXT = {"text.parse_math": False, "svg.hashsalt": "kam"}
 matplotlib.rcParams.update(_PLAIN_TEXT)
 
-__all__ = ["PALETTE", "STATUS_COLORS", "AmountFormatter", "figure", "show", "png_bytes"]
+__all__ = [
+    "MAIL_CHARTS",
+    "PALETTE",
+    "STATUS_COLORS",
+    "AmountFormatter",
+    "figure",
+    "png_bytes",
+    "show",
+    "svg_text",
+]
+
+#: the charts the e-mail summary shows, by the name :func:`show` gives them
+MAIL_CHARTS = ("health", "revenue")
+#: metadata key under which a chart's name is kept in the executed notebook
+CHART_KEY = "kam"
 
 #: One palette for every chart: account, market/peers, forecast, neutral, warning.
 PALETTE = {
@@ -87,8 +105,7 @@ class AmountFormatter(Formatter):
         return f"{scaled:,.{digits}f}{suffix}"
 
 
-def png_bytes(fig: Figure) -> bytes:
-    """The figure as PNG bytes; the figure is closed afterwards."""
+def _render(fig: Figure, fmt: str, close: bool = True) -> bytes:
     buf = io.BytesIO()
     try:
         with matplotlib.rc_context(_PLAIN_TEXT):
@@ -99,19 +116,50 @@ def png_bytes(fig: Figure) -> bytes:
                 # is for the log, not a reason to lose the chart
                 warnings.filterwarnings("ignore", "Glyph .* missing from font", UserWarning)
                 fig.tight_layout()
-                fig.savefig(buf, format="png", dpi=DPI)
+                # no creation date in the file: the same chart is the same file
+                meta = {"Date": None} if fmt == "svg" else {"Software": None}
+                fig.savefig(buf, format=fmt, dpi=DPI, metadata=meta)
     finally:
-        plt.close(fig)
+        if close:
+            plt.close(fig)
     return buf.getvalue()
 
 
-def show(fig: Figure | None) -> None:
-    """Display the figure as a PNG in the notebook and close it (None: nothing to show)."""
-    from IPython.display import Image, display
+def png_bytes(fig: Figure) -> bytes:
+    """The figure as PNG bytes; the figure is closed afterwards."""
+    return _render(fig, "png")
+
+
+def svg_text(fig: Figure) -> str:
+    """The figure as an SVG document (text drawn as paths); the figure is closed afterwards."""
+    return _render(fig, "svg").decode("utf-8")
+
+
+def show(fig: Figure | None, mail: str | None = None) -> None:
+    """Display the figure as SVG in the notebook and close it (None: nothing to show).
+
+    Parameters
+    ----------
+    fig : Figure or None
+    mail : str, optional
+        The chart's name among :data:`MAIL_CHARTS`: it is also kept as a PNG, for the e-mail.
+    """
+    import base64
+
+    from IPython.display import display
 
     if fig is None:
         return
     # the chart's title doubles as the image's alternative text
     titles = [ax.get_title(loc="left") or ax.get_title() for ax in fig.axes]
     alt = next((t for t in titles if t), "chart")
-    display(Image(data=png_bytes(fig), format="png"), metadata={"image/png": {"alt": alt}})
+    data = {"text/plain": alt}
+    metadata = {"image/svg+xml": {"alt": alt}}
+    if mail is not None:
+        if mail not in MAIL_CHARTS:
+            raise ValueError(f"'mail' must be one of {MAIL_CHARTS}, got {mail!r}.")
+        data["image/png"] = base64.b64encode(_render(fig, "png", close=False)).decode("ascii")
+        metadata["image/png"] = {"alt": alt}
+        metadata[CHART_KEY] = {"chart": mail}
+    data["image/svg+xml"] = svg_text(fig)
+    display(data, raw=True, metadata=metadata)

@@ -10,7 +10,9 @@ The flow reads top to bottom in :func:`run`:
 4. write every account report and the portfolio report (:class:`ReportWriter`) in a pool of
    warm kernels: a failing section costs only that section (the report is ``partial``), a dead
    kernel only that account (``failed``); every executed notebook is kept with its tracebacks;
-5. ``index.html`` and ``summary.json``.
+   with ``--pdf`` each report is also printed to ``<account_id>.pdf``;
+5. ``index.html`` and ``summary.json`` (with each account's executive summary as data, for
+   ``kam send``).
 
 Ctrl-C kills the kernels, removes temporary files and raises :class:`Interrupted`; reports
 finished before it stay, nothing is half-written.
@@ -47,7 +49,8 @@ from kamlib.run.compose import (
 from kamlib.run.kernels import CELL_TIMEOUT, Cancelled, Failure, KernelPool, first_line
 from kamlib.run.outcome import AccountResult, RunResult, describe, index_rows, summary
 from kamlib.run.output import OutputFolder, check_writable
-from kamlib.run.render import audit_notebook, export_html, for_readers, index_html
+from kamlib.run.pdf import pdf_bytes
+from kamlib.run.render import audit_notebook, digest_of, export_html, for_readers, index_html
 from kamlib.schema import is_valid_account_id
 
 __all__ = [
@@ -84,6 +87,7 @@ def run(
     account_ids: Sequence[str] = (),
     notebooks: Path | None = None,
     timeout: int = CELL_TIMEOUT,
+    pdf: bool = False,
     on_start: Callable[[int], None] | None = None,
     on_progress: Callable[[AccountResult], None] | None = None,
 ) -> RunResult:
@@ -107,6 +111,8 @@ def run(
         Folder of the report notebooks; default: the installed ones.
     timeout : int, default :data:`~kamlib.run.kernels.CELL_TIMEOUT`
         Seconds a cell may run before its section fails.
+    pdf : bool, default False
+        Also print every report to ``<account_id>.pdf`` (A4).
     on_start : callable, optional
         Called with the number of reports the run will write, before the first.
     on_progress : callable, optional
@@ -151,7 +157,9 @@ def run(
         }
         cancel = threading.Event()
         pool = KernelPool(folder_of_notebooks, timeout, cancel)
-        writer = ReportWriter(folder, pool, account_nb, portfolio_nb, common, dataset, store, when)
+        writer = ReportWriter(
+            folder, pool, account_nb, portfolio_nb, common, dataset, store, when, pdf
+        )
         result = RunResult(out=out, as_of=when)
         _write_all(writer, [*ids, PORTFOLIO], jobs, result, on_start, on_progress)
         order = {a: i for i, a in enumerate(ids)}
@@ -202,8 +210,9 @@ class ReportWriter:
         dataset: Dataset,
         store: ParamsStore,
         as_of: pd.Timestamp,
+        pdf: bool = False,
     ):
-        self.folder, self.pool, self.store = folder, pool, store
+        self.folder, self.pool, self.store, self.pdf = folder, pool, store, pdf
         self.account_nb, self.portfolio_nb, self.common = account_nb, portfolio_nb, common
         self.names = dataset.get("accounts").set_index("account_id")["name"]
         self.footer = f"Reporting date {as_of:%d %b %Y}. Produced by kam {__version__}."
@@ -229,13 +238,19 @@ class ReportWriter:
         self.folder.write(notebook, nbformat.writes(audit_notebook(nb, failures)))
         essential = {c.metadata["kam"]["section"] for c in nb.cells if is_essential(c)}
 
+        digest = None if is_portfolio else digest_of(nb)
+        pdf_name = None
+
         def outcome(status: str, report: str | None = None) -> AccountResult:
             error = describe(failures) if failures else None
             seconds = time.perf_counter() - t0
-            return AccountResult(key, status, seconds, error, report, notebook, failures)
+            return AccountResult(
+                key, status, seconds, error, report, notebook, failures, pdf_name, digest
+            )
 
         if died or any(f.section in essential for f in failures):
             self.folder.remove(f"{key}.html")  # no stale report from an earlier run
+            self.folder.remove(f"{key}.pdf")
             return outcome("failed")
         title = "Portfolio report" if is_portfolio else f"Key account report: {self.names[key]}"
         try:
@@ -245,6 +260,13 @@ class ReportWriter:
             failures = [*failures, Failure("HTML export", None, first_line(exc))]
             return outcome("failed")
         self.folder.write(f"{key}.html", page)
+        self.folder.remove(f"{key}.pdf")  # a PDF of an earlier run is not this report
+        if self.pdf:
+            try:
+                self.folder.write(f"{key}.pdf", pdf_bytes(page))
+                pdf_name = f"{key}.pdf"
+            except Exception as exc:  # noqa: BLE001 - the HTML report stands without its PDF
+                failures = [*failures, Failure("PDF", None, first_line(exc))]
         return outcome("partial" if failures else "ok", f"{key}.html")
 
 

@@ -32,6 +32,8 @@ class AccountResult:
     report: str | None = None
     notebook: str | None = None
     failures: list[Failure] = field(default_factory=list)
+    pdf: str | None = None
+    digest: dict | None = None
 
 
 @dataclass

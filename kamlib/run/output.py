@@ -84,12 +84,15 @@ class OutputFolder:
             self._lock_file.close()
             self._lock_file = None
 
-    def write(self, name: str, text: str) -> Path:
-        """Write ``text`` to ``name`` (relative to the folder) atomically."""
+    def write(self, name: str, content: str | bytes) -> Path:
+        """Write ``content`` (text as UTF-8) to ``name`` (relative to the folder) atomically."""
         target = self.path / name
         tmp = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}{_TMP_SUFFIX}")
         try:
-            tmp.write_text(text, encoding="utf-8")
+            if isinstance(content, bytes):
+                tmp.write_bytes(content)
+            else:
+                tmp.write_text(content, encoding="utf-8")
             os.replace(tmp, target)
         finally:
             with contextlib.suppress(FileNotFoundError):

@@ -23,13 +23,16 @@ from nbconvert import HTMLExporter
 from nbconvert.preprocessors import Preprocessor, TagRemovePreprocessor
 
 from kamlib import blocks
-from kamlib.run.compose import heading, section_of
+from kamlib.run.compose import heading, is_essential, section_of
 from kamlib.run.kernels import Failure
+from kamlib.summary import DIGEST_MIMETYPE
 
 __all__ = [
+    "DIGEST_MIMETYPE",
     "NOTICE",
     "TEMPLATES_DIR",
     "audit_notebook",
+    "digest_of",
     "export_html",
     "for_readers",
     "index_html",
@@ -46,27 +49,29 @@ NOTICE = {
 ERROR_MARKER_TAG = "papermill-error-cell-tag"
 
 
-def _notice_cell(language: str, cell_id: str) -> nbformat.NotebookNode:
-    text = NOTICE.get(language, NOTICE["en"])
+def _html_cell(html: str, text: str, cell_id: str) -> nbformat.NotebookNode:
     cell = nbformat.v4.new_code_cell("")
     cell["id"] = cell_id
     cell.outputs = [
-        nbformat.v4.new_output(
-            "display_data",
-            data={"text/html": str(blocks.paragraph(text, "failed")), "text/plain": text},
-        )
+        nbformat.v4.new_output("display_data", data={"text/html": html, "text/plain": text})
     ]
     return cell
+
+
+def _notice_cell(language: str, cell_id: str) -> nbformat.NotebookNode:
+    text = NOTICE.get(language, NOTICE["en"])
+    return _html_cell(str(blocks.paragraph(text, "failed")), text, cell_id)
 
 
 def for_readers(
     nb: nbformat.NotebookNode, failures: Sequence[Failure], language: str = "en"
 ) -> nbformat.NotebookNode:
-    """A copy of an executed notebook in which every failed section is its heading plus a notice.
+    """A copy of an executed notebook for its readers: every failed section is its heading plus
+    a notice, and every section after the essential one starts a new page in print.
 
-    The section's title cell (the markdown cell with its ``## `` heading) is kept, followed by
-    the notice; everything else of the section is dropped, so no error output, half-drawn table
-    or traceback reaches the reader.
+    The failed section's title cell (the markdown cell with its ``## `` heading) is kept,
+    followed by the notice; everything else of the section is dropped, so no error output,
+    half-drawn table or traceback reaches the reader.
     """
     failed = {f.section for f in failures}
     out = copy.deepcopy(nb)
@@ -74,6 +79,8 @@ def for_readers(
     # a section's cells are contiguous (see kamlib.run.compose)
     for section, group in itertools.groupby(out.cells, key=section_of):
         group = list(group)
+        if cells and section is not None and not is_essential(group[0]):
+            cells.append(_html_cell(str(blocks.section_break()), "", f"kam-break-{len(cells)}"))
         if section not in failed:
             cells.extend(group)
             continue
@@ -132,6 +139,7 @@ def export_html(nb: nbformat.NotebookNode, title: str, footer: str) -> str:
                 "injected-parameters",
                 "sections",
                 "setup",
+                "digest",
                 "remove-cell",
                 ERROR_MARKER_TAG,
             },
@@ -166,3 +174,14 @@ def index_html(**context) -> str:
     """
     css = (TEMPLATES_DIR / "kam" / "static" / "kam.css").read_text(encoding="utf-8")
     return _PAGES.get_template("index.html.j2").render(css=css, **context)
+
+
+def digest_of(nb: nbformat.NotebookNode) -> dict | None:
+    """The executive summary as data (:func:`kamlib.summary.digest`) from an executed account
+    notebook; None when it was not made."""
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if DIGEST_MIMETYPE in data:
+                return dict(data[DIGEST_MIMETYPE])
+    return None

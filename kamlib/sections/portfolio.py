@@ -324,8 +324,8 @@ def title(a: PortfolioAnalysis, params) -> blocks.Html:
     """The report's title and its dates."""
     return blocks.title(
         "Portfolio report",
-        f"Reporting date {fmt.date(a.as_of)}; 12-month window {a.window_label}. Internal: this "
-        "report names customers.",
+        f"Reporting date {fmt.date(a.as_of)}",
+        f"; 12-month window {a.window_label}. Internal: this report names customers.",
     )
 
 
