@@ -25,8 +25,8 @@ demo: $(STAMP) ## Write the demo dataset to build/demo-data
 	$(BIN)/kam demo --out $(DEMO)
 
 .PHONY: report
-report: demo ## Write every demo report to reports/ (open reports/index.html)
-	$(BIN)/kam report --data $(DEMO) --out $(OUT) --params params --jobs $(JOBS)
+report: demo ## Write every demo report (HTML and PDF) to reports/ (open reports/index.html)
+	$(BIN)/kam report --data $(DEMO) --out $(OUT) --params params --jobs $(JOBS) --pdf
 
 .PHONY: test
 test: $(STAMP) ## Run all tests: unit, notebooks (nbval), end-to-end, lint

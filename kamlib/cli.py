@@ -176,6 +176,104 @@ def report(
     raise typer.Exit(result.exit_code)
 
 
+@app.command()
+def send(
+    reports: Annotated[Path, typer.Option("--reports", help="The folder kam report wrote.")],
+    outbox: Annotated[
+        Path | None, typer.Option("--outbox", help="Outbox folder (default: REPORTS/outbox).")
+    ] = None,
+    params: Annotated[
+        Path | None, typer.Option("--params", help="Parameter folder (default: the reports').")
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Write the outbox only; send nothing.")
+    ] = False,
+    drafts: Annotated[
+        bool, typer.Option("--drafts", help="Write the mails as unsent drafts to send by hand.")
+    ] = False,
+    check: Annotated[
+        bool, typer.Option("--check", help="Only test the connection and login.")
+    ] = False,
+    resend: Annotated[
+        bool, typer.Option("--resend", help="Send again mails whose outcome is unknown.")
+    ] = False,
+    only_status: Annotated[
+        str | None,
+        typer.Option("--only-status", help="Only these health lights, e.g. red,yellow."),
+    ] = None,
+    only_changed: Annotated[
+        bool,
+        typer.Option("--only-changed", help="Only accounts whose health or KPIs changed."),
+    ] = False,
+    digest: Annotated[
+        bool, typer.Option("--digest", help="One mail per recipient listing their accounts.")
+    ] = False,
+    errors_to: Annotated[
+        str | None,
+        typer.Option("--errors-to", help="Address for failed and partial reports."),
+    ] = None,
+    attach_html: Annotated[
+        bool | None,
+        typer.Option("--attach-html/--no-attach-html", help="Also attach the HTML report."),
+    ] = None,
+    account_ids: Annotated[
+        list[str] | None, typer.Argument(help="Accounts (default: every reported one).")
+    ] = None,
+) -> None:
+    """E-mail every key account's report to its readers: a summary and the PDF, once."""
+    from kamlib.mail import flow
+
+    signal.signal(signal.SIGTERM, _terminate)
+    try:
+        if check:
+            err.print(flow.check_connection(params, reports), markup=False)
+            raise typer.Exit(0)
+        if dry_run and drafts:
+            _fail("--dry-run and --drafts exclude each other.", 2)
+        statuses = tuple(s.strip() for s in (only_status or "").split(",") if s.strip())
+        wrong = [s for s in statuses if s not in ("red", "yellow", "green")]
+        if wrong:
+            _fail(f"--only-status takes red, yellow and green, got {', '.join(wrong)}.", 2)
+
+        def tick(letter, state, detail) -> None:
+            err.print(f"{state}: {letter.key}" + (f": {detail}" if state != "sent" else ""),
+                      markup=False, soft_wrap=True)  # fmt: skip
+
+        result = flow.send(
+            reports,
+            outbox=outbox,
+            params_dir=params,
+            mode="dry-run" if dry_run else ("drafts" if drafts else "send"),
+            resend=resend,
+            only_status=statuses,
+            only_changed=only_changed,
+            digest=digest,
+            errors_to=errors_to,
+            attach_html=attach_html,
+            account_ids=account_ids or (),
+            on_progress=tick,
+        )
+    except flow.Stopped as exc:
+        err.print(str(exc), markup=False, soft_wrap=True)
+        raise typer.Exit(_STOP_CODE[0]) from None
+    except KamError as exc:
+        _fail(str(exc), 2)
+    for account_id, reason in result.skipped:
+        err.print(f"skipped: {account_id}: {reason}", markup=False, soft_wrap=True)
+    if result.mode != "send":
+        what = "drafts" if result.mode == "drafts" else "mails"
+        err.print(
+            f"{len(result.letters)} {what} written to {result.outbox} (preview.html); nothing sent"
+        )
+    else:
+        err.print(
+            f"{result.count('sent')} of {len(result.letters)} mails sent or sent before, "
+            f"{result.count('failed')} failed, {result.count('unknown')} unknown; "
+            f"see {result.outbox / 'send-summary.json'}"
+        )
+    raise typer.Exit(result.exit_code)
+
+
 #: exit code of a stopped run: 130 after Ctrl-C (128 + SIGINT), 143 after SIGTERM
 _STOP_CODE = [130]
 

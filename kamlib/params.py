@@ -6,18 +6,31 @@ one, a KPI column of ``kpis.csv`` (the keys of ``targets`` and ``red_at`` are KP
 
 from __future__ import annotations
 
+from email.errors import HeaderParseError
+from email.headerregistry import Address
+from email.utils import parseaddr
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
 
 from kamlib.components import HEALTH_KPIS
 from kamlib.errors import ParamsError
 
 __all__ = [
     "Health",
+    "Mail",
     "Params",
+    "Smtp",
+    "mail_address",
     "RedAt",
     "Targets",
     "load_params",
@@ -127,12 +140,104 @@ class Concentration(_Strict):
     top5_share: float = Field(0.50, gt=0, le=1)
 
 
+def mail_address(value: str) -> str:
+    """``value`` when it is an e-mail address (``a@example.com`` or ``Name <a@example.com>``).
+
+    Raises
+    ------
+    ValueError
+        Saying what was expected and what was got.
+    """
+    name, addr = parseaddr(str(value))
+    try:
+        parsed = Address(addr_spec=addr) if "@" in addr else None
+    except (ValueError, IndexError, HeaderParseError):
+        parsed = None
+    if parsed is None or not parsed.domain or (not name and addr != str(value).strip()):
+        raise ValueError(
+            f"expected an e-mail address like anna@example.com or "
+            f"'Anna Becker <anna@example.com>', got {value!r}"
+        )
+    return str(value).strip()
+
+
+MailAddress = Annotated[str, AfterValidator(mail_address)]
+#: the names under which a secret could be slipped into a parameter file
+_SECRETS = ("password", "secret", "client_secret", "token")
+
+
+class Smtp(_Strict):
+    """The SMTP server ``kam send`` delivers through. No password here, ever: it comes from the
+    environment variable ``password_env`` or the system keyring."""
+
+    host: str = Field("", description="empty: no server (dry runs and drafts still work)")
+    port: int | None = Field(None, ge=1, le=65535, description="default 587, 465 or 25")
+    security: Literal["starttls", "ssl", "none"] = "starttls"
+    username: str = Field("", description="empty: a relay that needs no login")
+    auth: Literal["password", "xoauth2"] = "password"
+    password_env: str = Field(
+        "KAM_SMTP_PASSWORD",
+        pattern=r"^[A-Za-z_][A-Za-z0-9_]*$",
+        description="environment variable with the password (the client secret for xoauth2)",
+    )
+    keyring: bool = Field(False, description="read the password from the system keyring")
+    tenant_id: str = Field("", description="xoauth2: the Microsoft Entra tenant")
+    client_id: str = Field("", description="xoauth2: the application (client) id")
+    ca_file: str = Field("", description="a CA bundle for a company's own certificates")
+    timeout: int = Field(60, ge=1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_secret(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            found = sorted(k for k in data if str(k).lower() in _SECRETS)
+            if found:
+                raise ValueError(
+                    f"{', '.join(found)} must not be in a parameter file: set the environment "
+                    "variable named by smtp.password_env (KAM_SMTP_PASSWORD by default) or use "
+                    "the system keyring (smtp.keyring: true)"
+                )
+        return data
+
+    @property
+    def effective_port(self) -> int:
+        """The port, or the usual one for the security."""
+        return self.port or {"starttls": 587, "ssl": 465, "none": 25}[self.security]
+
+
+class Mail(_Strict):
+    """How ``kam send`` writes and sends the mails."""
+
+    sender: MailAddress | Literal[""] = Field("", description="From, e.g. 'KAM <kam@example.com>'")
+    reply_to: MailAddress | Literal[""] = ""
+    subject: str = Field(
+        "Key account report {name}, {date}", description="placeholders: {name} {date} {account_id}"
+    )
+    per_minute: int = Field(30, ge=1, description="at most this many messages a minute")
+    attach_html: bool = Field(False, description="also attach the HTML report (often blocked)")
+    max_message_mb: float = Field(20, gt=0)
+    retries: int = Field(3, ge=0, description="attempts after a temporary (4xx) failure")
+    retry_wait_seconds: float = Field(30, ge=0, description="first wait; doubled each retry")
+    owners: dict[str, MailAddress] = Field(
+        default_factory=dict,
+        description="key account manager (accounts.owner) -> address: the To of an account "
+        "without recipients of its own",
+    )
+    errors_to: MailAddress | Literal[""] = Field(
+        "", description="the analyst who gets failed and partial reports (never their readers)"
+    )
+    smtp: Smtp = Field(default_factory=Smtp)
+
+
 class Params(_Strict):
     """All parameters of one account's report (defaults merged with the account's overrides)."""
 
     language: Literal["en", "de"] = "en"
     currency: str = Field("EUR", pattern=r"^[A-Z]{3}$")
-    recipients: list[str] = Field(default_factory=list)
+    recipients: list[MailAddress] = Field(default_factory=list, description="To")
+    cc: list[MailAddress] = Field(default_factory=list)
+    bcc: list[MailAddress] = Field(default_factory=list)
+    mail: Mail = Field(default_factory=Mail)
     notice_horizon_days: int = Field(180, ge=0)
     forecast_horizon: int = Field(12, ge=1, le=36)
     targets: Targets = Field(default_factory=Targets)
@@ -178,7 +283,9 @@ def _build(raw: dict[str, Any], source: str) -> Params:
         lines = []
         for err in exc.errors():
             loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
-            lines.append(f"  - {loc}: {err['msg']} (got {err.get('input')!r})")
+            # the SMTP settings may hold a secret put there by mistake: it is never repeated
+            got = "" if loc.startswith("mail.smtp") else f" (got {err.get('input')!r})"
+            lines.append(f"  - {loc}: {err['msg']}{got}")
         raise ParamsError(f"{source}: invalid parameters\n" + "\n".join(lines)) from None
 
 

@@ -197,6 +197,7 @@ def digest(frames: AccountFrames, analyses: Mapping[str, object], params: Params
     return Digest(
         account_id=frames.account_id,
         name=frames.name,
+        owner=None if fmt.is_missing(frames.account.get("owner")) else str(frames.account["owner"]),
         language=params.language,
         as_of=fmt.date(frames.as_of, params.language),
         window=frames.window.label(),

@@ -2,12 +2,54 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 
-SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = ROOT.parent / "shared" / "data"
+#: the accounts of the demo reports with PDFs the mail and browser tests share
+MAIL_ACCOUNTS = ["KA-001", "KA-003", "KA-006"]
+
+
+def missing(what: str) -> None:
+    """Skip a test whose real component is missing on this machine; in CI (``CI=true``) the
+    component must be there, so the test fails instead."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{what} is missing, and CI must run this test: see .ci/run")
+    pytest.skip(f"{what} is missing on this machine")
+
+
+@pytest.fixture(scope="session")
+def made(tmp_path_factory) -> Path:
+    """Demo reports with PDFs for three accounts and their parameters, made once a session:
+    ``data/``, ``params/`` (KA-006 with cc, bcc and reply-to) and ``reports/``."""
+    from kamlib import run as runner
+    from kamlib.demo import write_demo
+
+    base = tmp_path_factory.mktemp("made")
+    write_demo(base / "data")
+    params = base / "params"
+    shutil.copytree(ROOT / "params", params)
+    (params / "KA-006.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "recipients": ["Anna Keller <anna.keller@example.com>"],
+                "cc": ["sales.director@example.com"],
+                "bcc": ["archive@example.com"],
+                "mail": {"reply_to": "Key Account Team <kam-team@example.com>"},
+            }
+        )
+    )
+    result = runner.run(
+        base / "data", base / "reports", params, account_ids=MAIL_ACCOUNTS, pdf=True
+    )
+    assert result.exit_code == 0, [r.error for r in result.failed + result.partial]
+    return base
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ LAYERS = [
     {"kamlib.sections"},  # and its modules
     {"kamlib.plots", "kamlib.summary"},
     {"kamlib.context"},
-    {"kamlib.run"},
+    {"kamlib.run", "kamlib.mail"},
     {"kamlib.cli", "kamlib.__main__"},
 ]  # fmt: skip
 

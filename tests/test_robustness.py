@@ -36,6 +36,7 @@ from kamlib import forecast as forecast_module
 from kamlib.data import from_frames
 from kamlib.run.compose import compose_account_notebook, portfolio_notebook
 from kamlib.sections import satisfaction
+from kamlib.summary import Digest
 from tests.strategies import UNTRUSTED, datasets
 
 #: what a reader must never see: Python's missing values, infinities, a negative zero
@@ -97,6 +98,11 @@ class _Shown:
 
     def display(self, *objects, **_) -> None:
         for obj in objects:
+            if isinstance(obj, Digest):  # not in the report: what the e-mail shows of it
+                self.texts.append(obj["health"]["text"])
+                self.texts += [t[k] for t in obj["tiles"] for k in ("label", "value", "sub")]
+                self.texts += [f["text"] for f in obj["findings"]]
+                continue
             raw = obj._repr_html_() if hasattr(obj, "_repr_html_") else repr(obj)
             self.texts.append(html.unescape(re.sub(r"<[^>]+>", " ", str(raw or ""))))
 
