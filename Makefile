@@ -51,6 +51,13 @@ format: $(STAMP) ## ruff format and fix, strip notebook outputs
 	$(BIN)/ruff check --fix .
 	$(BIN)/python -m kamlib.nbstrip strip notebooks
 
+.PHONY: i18n
+i18n: $(STAMP) ## After changing a text: extract the messages, update every catalog, compile them
+	$(BIN)/pybabel extract -F babel.cfg -k n_:1,2 -k N_ -c TRANSLATORS: --no-location \
+		--sort-output --project kam --copyright-holder "kam" -o kamlib/locale/kam.pot .
+	$(BIN)/pybabel update -i kamlib/locale/kam.pot -d kamlib/locale -D kam --ignore-obsolete
+	$(BIN)/pybabel compile -d kamlib/locale -D kam --statistics
+
 .PHONY: bench
 bench: $(STAMP) ## Run the benchmarks (needs ../shared/data for the real-data ones)
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[bench]"

@@ -13,10 +13,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
-import jinja2
 import pandas as pd
 
 from kamlib import format as fmt
+from kamlib.i18n import jinja_env
 
 __all__ = [
     "Html",
@@ -40,19 +40,14 @@ class Html(str):
         return str(self)
 
 
-@lru_cache(maxsize=1)
-def _macros():
+@lru_cache(maxsize=16)
+def _macros(language: str):
     folder = importlib.resources.files("kamlib") / "templates" / "blocks"
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(folder)),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-    )
-    return env.get_template("blocks.html.j2").module
+    return jinja_env(str(folder), language).get_template("blocks.html.j2").module
 
 
-def _render(macro: str, *args: Any) -> Html:
-    return Html(str(getattr(_macros(), macro)(*args)))
+def _render(macro: str, *args: Any, language: str = "en") -> Html:
+    return Html(str(getattr(_macros(language), macro)(*args)))
 
 
 def paragraph(text: str, kind: str = "text") -> Html:
@@ -118,21 +113,31 @@ def table(
         ]
         for values in shown.itertuples(index=False, name=None)
     ]
-    columns = [fmt.header(c) for c in shown.columns]
-    return _render("table", caption, columns, rows, len(shown), len(frame))
+    columns = [fmt.header(c, language) for c in shown.columns]
+    return _render("table", caption, columns, rows, len(shown), len(frame), language=language)
 
 
-def findings(items: Iterable[str], title: str | None = None) -> Html:
+def findings(items: Iterable[str], title: str | None = None, language: str = "en") -> Html:
     """A bulleted list of findings in words (nothing when there are none)."""
     items = [i for i in items if i]
-    return _render("findings", items, title) if items else Html("")
+    return _render("findings", items, title, language=language) if items else Html("")
 
 
 def header(
-    name: str, facts: Sequence[str], as_of: str, window: str, status: str, score: str
+    name: str,
+    facts: Sequence[str],
+    as_of: str,
+    window: str,
+    status: str,
+    light: str,
+    score: str,
+    language: str = "en",
 ) -> Html:
-    """A report's header: the account's name and facts, the dates and its health badge."""
-    return _render("header", name, list(facts), as_of, window, status, score)
+    """A report's header: the account's name and facts, the dates and its health badge
+    (``status`` the traffic light's key, ``light`` its name for the reader)."""
+    return _render(
+        "header", name, list(facts), as_of, window, status, light, score, language=language
+    )
 
 
 def title(heading: str, date: str, meta: str) -> Html:
@@ -146,9 +151,9 @@ def tiles(items: Sequence[Mapping[str, str]]) -> Html:
     return _render("tiles", list(items))
 
 
-def breakdown(rows: Sequence[Mapping[str, str]], note: str) -> Html:
+def breakdown(rows: Sequence[Mapping[str, str]], note: str, language: str = "en") -> Html:
     """The health breakdown table (rows of formatted texts) and its note."""
-    return _render("breakdown", list(rows), note)
+    return _render("breakdown", list(rows), note, language=language)
 
 
 def section_break() -> Html:

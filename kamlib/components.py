@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kamlib import format as fmt
+from kamlib.i18n import N_, translator
 from kamlib.measures import ROLE_GAP_DAYS
 
 __all__ = [
@@ -32,6 +33,7 @@ __all__ = [
     "Finding",
     "Measure",
     "component_findings",
+    "light",
     "rank",
     "target_of",
 ]
@@ -39,6 +41,19 @@ __all__ = [
 #: severities, the most urgent first: red (act now), yellow (watch), info, green (good news)
 SEVERITIES = ("red", "yellow", "info", "green")
 _ORDER = {s: i for i, s in enumerate(SEVERITIES)}
+#: the traffic lights as a reader reads them
+_LIGHTS = {
+    "red": N_("red"),
+    "yellow": N_("yellow"),
+    "green": N_("green"),
+    "info": N_("info"),
+    "grey": N_("grey"),
+}
+
+
+def light(status: str, language: str = "en") -> str:
+    """A traffic light's name in ``language`` (``red``, ``yellow``, ``green``)."""
+    return translator(language)[0](_LIGHTS[status]) if status in _LIGHTS else str(status)
 
 
 @dataclass(frozen=True)
@@ -97,11 +112,16 @@ def rank(findings: Iterable[Finding]) -> list[Finding]:
 
 @dataclass(frozen=True)
 class Measure:
-    """A KPI as the reader sees it: its label and how its values are formatted."""
+    """A KPI as the reader sees it: its label (English, marked for translation) and how its
+    values are formatted."""
 
     key: str
     label: str
     kind: str  # a kind of kamlib.format.value
+
+    def label_for(self, language: str) -> str:
+        """The label in ``language``."""
+        return translator(language)[0](self.label).format(days=ROLE_GAP_DAYS)
 
 
 @dataclass(frozen=True)
@@ -120,8 +140,16 @@ class Component(Measure):
         default=lambda v, t, d, lang: "", repr=False
     )
 
+    def short_for(self, language: str) -> str:
+        """The short label (a chart's axis) in ``language``."""
+        return translator(language)[0](self.short)
+
+    def reason_for(self, language: str) -> str:
+        """How the portfolio ranking names it, in ``language``."""
+        return translator(language)[0](self.reason)
+
     def describe(self, value: float, target: float, language: str = "en", **details) -> str:
-        """The sentence stating ``value`` against ``target``."""
+        """The sentence stating ``value`` against ``target``, in ``language``."""
         if fmt.is_missing(value):
             return ""
         return self.sentence(float(value), float(target), details, language)
@@ -132,42 +160,127 @@ def _n(value, digits=0, lang="en"):
 
 
 def _growth(v, t, d, lang):
-    verb = "grew" if v >= 0 else "fell"
-    return (
-        f"Revenue {verb} {fmt.pct(abs(v), 1, lang)} against the previous 12 months "
-        f"(target {fmt.pct(t, 1, lang, signed=True)})."
+    _, n_ = translator(lang)
+    values = {"change": fmt.pct(abs(v), 1, lang), "target": fmt.pct(t, 1, lang, signed=True)}
+    if v >= 0:
+        return _("Revenue grew {change} against the previous 12 months (target {target}).").format(
+            **values
+        )
+    return _("Revenue fell {change} against the previous 12 months (target {target}).").format(
+        **values
     )
 
 
 def _nps(v, t, d, lang):
-    n = "" if fmt.is_missing(d.get("answers")) else f" from {int(d['answers'])} answers"
-    return f"Net Promoter Score is {_n(v, 0, lang)}{n} (target {_n(t, 0, lang)})."
+    _, n_ = translator(lang)
+    values = {"nps": _n(v, 0, lang), "target": _n(t, 0, lang)}
+    if fmt.is_missing(d.get("answers")):
+        return _("Net Promoter Score is {nps} (target {target}).").format(**values)
+    n = int(d["answers"])
+    return n_(
+        "Net Promoter Score is {nps} from {n} answer (target {target}).",
+        "Net Promoter Score is {nps} from {n} answers (target {target}).",
+        n,
+    ).format(n=n, **values)
 
 
-def _notice(v, t, d, lang):
-    if v < 0:
-        return f"The contract's notice deadline passed {_n(-v, 0, lang)} days ago."
-    if v <= t:
-        return f"The contract's notice deadline is in {_n(v, 0, lang)} days: renewal talks are due."
-    return f"The next notice deadline is {_n(v, 0, lang)} days away."
-
-
-def _repeats(v, t, d, lang):
-    if v < 2:
-        return "No category of complaint came up more than once in the last 12 months."
-    return (
-        f"Up to {_n(v, 0, lang)} complaints about the same category in the last 12 months "
-        f"(target at most {_n(t, 0, lang)})."
+def _csat(v, t, d, lang):
+    _, n_ = translator(lang)
+    return _("Satisfaction averages {csat} of 5 (target {target}).").format(
+        csat=_n(v, 2, lang), target=_n(t, 1, lang)
     )
 
 
+def _otif(v, t, d, lang):
+    _, n_ = translator(lang)
+    return _("{share} of deliveries were on time and in full (target {target}).").format(
+        share=fmt.pct(v, 0, lang), target=fmt.pct(t, 0, lang)
+    )
+
+
+def _days_late(v, t, d, lang):
+    _, n_ = translator(lang)
+    return _("Invoices were paid {days} days late on average (target at most {target}).").format(
+        days=_n(v, 1, lang), target=_n(t, 0, lang)
+    )
+
+
+def _last_contact(v, t, d, lang):
+    _, n_ = translator(lang)
+    return n_(
+        "The last contact was {days} day ago (target at most {target}).",
+        "The last contact was {days} days ago (target at most {target}).",
+        int(v),
+    ).format(days=_n(v, 0, lang), target=_n(t, 0, lang))
+
+
+def _open_complaints(v, t, d, lang):
+    _, n_ = translator(lang)
+    return n_(
+        "{n} complaint is open (target {target}).",
+        "{n} complaints are open (target {target}).",
+        int(v),
+    ).format(n=_n(v, 0, lang), target=_n(t, 0, lang))
+
+
+def _cadence(v, t, d, lang):
+    _, n_ = translator(lang)
+    return _("{n} contacts per month over the last 12 months (target {target}).").format(
+        n=_n(v, 1, lang), target=_n(t, 1, lang)
+    )
+
+
+def _roles(v, t, d, lang):
+    _, n_ = translator(lang)
+    return _(
+        "{share} of the customer's contact roles were reached in the last {days} days "
+        "(target {target})."
+    ).format(share=fmt.pct(v, 0, lang), days=ROLE_GAP_DAYS, target=fmt.pct(t, 0, lang))
+
+
+def _resolution(v, t, d, lang):
+    _, n_ = translator(lang)
+    return _("Complaints took {days} days to resolve (median; target at most {target}).").format(
+        days=_n(v, 0, lang), target=_n(t, 0, lang)
+    )
+
+
+def _notice(v, t, d, lang):
+    _, n_ = translator(lang)
+    if v < 0:
+        return n_(
+            "The contract's notice deadline passed {days} day ago.",
+            "The contract's notice deadline passed {days} days ago.",
+            int(-v),
+        ).format(days=_n(-v, 0, lang))
+    if v <= t:
+        return n_(
+            "The contract's notice deadline is in {days} day: renewal talks are due.",
+            "The contract's notice deadline is in {days} days: renewal talks are due.",
+            int(v),
+        ).format(days=_n(v, 0, lang))
+    return _("The next notice deadline is {days} days away.").format(days=_n(v, 0, lang))
+
+
+def _repeats(v, t, d, lang):
+    _, n_ = translator(lang)
+    if v < 2:
+        return _("No category of complaint came up more than once in the last 12 months.")
+    return _(
+        "Up to {n} complaints about the same category in the last 12 months "
+        "(target at most {target})."
+    ).format(n=_n(v, 0, lang), target=_n(t, 0, lang))
+
+
 def _prices(v, t, d, lang):
+    _, n_ = translator(lang)
     if v < 1:
-        return (
-            f"Sales realised {fmt.pct(v, 1, lang)} of the agreed prices: "
-            f"{fmt.pct(1 - v, 1, lang)} below the price list."
+        return _("Sales realised {share} of the agreed prices: {gap} below the price list.").format(
+            share=fmt.pct(v, 1, lang), gap=fmt.pct(1 - v, 1, lang)
         )
-    return f"Sales were at or above the agreed prices ({fmt.pct(v, 1, lang)})."
+    return _("Sales were at or above the agreed prices ({share}).").format(
+        share=fmt.pct(v, 1, lang)
+    )
 
 
 _C = Component
@@ -175,61 +288,34 @@ _C = Component
 COMPONENTS: dict[str, Component] = {
     c.key: c
     for c in (
-        _C("revenue_growth", "Revenue growth vs previous 12 months", "pct", "Growth",
-           "revenue growth", "revenue", sentence=_growth),
-        _C("nps", "Net Promoter Score", "int", "NPS", "NPS", "satisfaction", sentence=_nps),
-        _C("csat", "Customer satisfaction (1-5)", "num2", "CSAT", "satisfaction",
-           "satisfaction",
-           sentence=lambda v, t, d, lang: (
-               f"Satisfaction averages {_n(v, 2, lang)} of 5 (target {_n(t, 1, lang)})."
-           )),
-        _C("otif_rate", "Deliveries on time in full", "pct", "OTIF", "on-time delivery",
-           "contract_terms",
-           sentence=lambda v, t, d, lang: (
-               f"{fmt.pct(v, 0, lang)} of deliveries were on time and in full "
-               f"(target {fmt.pct(t, 0, lang)})."
-           )),
-        _C("avg_days_late", "Average days paid late", "num1", "Days late", "late payment",
-           "contract_terms", lower_is_better=True,
-           sentence=lambda v, t, d, lang: (
-               f"Invoices were paid {_n(v, 1, lang)} days late on average "
-               f"(target at most {_n(t, 0, lang)})."
-           )),
-        _C("days_since_contact", "Days since last contact", "int", "Last contact",
-           "no recent contact", "communication", lower_is_better=True,
-           sentence=lambda v, t, d, lang: (
-               f"The last contact was {_n(v, 0, lang)} days ago "
-               f"(target at most {_n(t, 0, lang)})."
-           )),
-        _C("open_complaints", "Open complaints", "int", "Complaints", "open complaints",
-           "complaints", lower_is_better=True,
-           sentence=lambda v, t, d, lang: (
-               f"{_n(v, 0, lang)} complaint(s) are open (target {_n(t, 0, lang)})."
-           )),
-        _C("contacts_per_month", "Contacts per month", "num1", "Cadence", "few contacts",
-           "communication",
-           sentence=lambda v, t, d, lang: (
-               f"{_n(v, 1, lang)} contacts per month over the last 12 months "
-               f"(target {_n(t, 1, lang)})."
-           )),
-        _C("roles_covered", f"Contact roles reached in {ROLE_GAP_DAYS} days", "pct", "Roles",
-           "contact roles not reached", "communication",
-           sentence=lambda v, t, d, lang: (
-               f"{fmt.pct(v, 0, lang)} of the customer's contact roles were reached in the "
-               f"last {ROLE_GAP_DAYS} days (target {fmt.pct(t, 0, lang)})."
-           )),
-        _C("complaint_resolution_days", "Median days to resolve a complaint", "int",
-           "Resolution", "slow complaint handling", "complaints", lower_is_better=True,
-           sentence=lambda v, t, d, lang: (
-               f"Complaints took {_n(v, 0, lang)} days to resolve (median; target at most "
-               f"{_n(t, 0, lang)})."
-           )),
-        _C("repeat_complaints", "Most complaints about one category", "int", "Repeats",
-           "repeated complaints", "complaints", lower_is_better=True, sentence=_repeats),
-        _C("price_realisation", "Prices realised against the price list", "pct", "Prices",
-           "prices below the list", "contract_terms", sentence=_prices),
-        _C("days_to_notice", "Days to the next notice deadline", "int", "Notice",
-           "notice deadline near", "contract_terms", sentence=_notice),
+        _C("revenue_growth", N_("Revenue growth vs previous 12 months"), "pct", N_("Growth"),
+           N_("revenue growth"), "revenue", sentence=_growth),
+        _C("nps", N_("Net Promoter Score"), "int", N_("NPS"), N_("NPS"), "satisfaction",
+           sentence=_nps),
+        _C("csat", N_("Customer satisfaction (1-5)"), "num2", N_("CSAT"), N_("satisfaction"),
+           "satisfaction", sentence=_csat),
+        _C("otif_rate", N_("Deliveries on time in full"), "pct", N_("OTIF"),
+           N_("on-time delivery"), "contract_terms", sentence=_otif),
+        _C("avg_days_late", N_("Average days paid late"), "num1", N_("Days late"),
+           N_("late payment"), "contract_terms", lower_is_better=True, sentence=_days_late),
+        _C("days_since_contact", N_("Days since last contact"), "int", N_("Last contact"),
+           N_("no recent contact"), "communication", lower_is_better=True,
+           sentence=_last_contact),
+        _C("open_complaints", N_("Open complaints"), "int", N_("Complaints"),
+           N_("open complaints"), "complaints", lower_is_better=True, sentence=_open_complaints),
+        _C("contacts_per_month", N_("Contacts per month"), "num1", N_("Cadence"),
+           N_("few contacts"), "communication", sentence=_cadence),
+        _C("roles_covered", N_("Contact roles reached in {days} days"), "pct", N_("Roles"),
+           N_("contact roles not reached"), "communication", sentence=_roles),
+        _C("complaint_resolution_days", N_("Median days to resolve a complaint"), "int",
+           N_("Resolution"), N_("slow complaint handling"), "complaints", lower_is_better=True,
+           sentence=_resolution),
+        _C("repeat_complaints", N_("Most complaints about one category"), "int", N_("Repeats"),
+           N_("repeated complaints"), "complaints", lower_is_better=True, sentence=_repeats),
+        _C("price_realisation", N_("Prices realised against the price list"), "pct",
+           N_("Prices"), N_("prices below the list"), "contract_terms", sentence=_prices),
+        _C("days_to_notice", N_("Days to the next notice deadline"), "int", N_("Notice"),
+           N_("notice deadline near"), "contract_terms", sentence=_notice),
     )
 }  # fmt: skip
 HEALTH_KPIS = tuple(COMPONENTS)
@@ -240,12 +326,12 @@ MEASURES: dict[str, Measure] = {
     **{
         m.key: m
         for m in (
-            Measure("revenue_12m", "Revenue, last 12 months", "money"),
-            Measure("forecast_12m", "Forecast, next 12 months", "money"),
-            Measure("revenue_share", "Share of company revenue", "pct"),
-            Measure("overdue_amount", "Overdue receivables", "money"),
-            Measure("contacts_12m", "Contacts, last 12 months", "int"),
-            Measure("complaints_12m", "Complaints, last 12 months", "int"),
+            Measure("revenue_12m", N_("Revenue, last 12 months"), "money"),
+            Measure("forecast_12m", N_("Forecast, next 12 months"), "money"),
+            Measure("revenue_share", N_("Share of company revenue"), "pct"),
+            Measure("overdue_amount", N_("Overdue receivables"), "money"),
+            Measure("contacts_12m", N_("Contacts, last 12 months"), "int"),
+            Measure("complaints_12m", N_("Complaints, last 12 months"), "int"),
         )
     },
     **COMPONENTS,

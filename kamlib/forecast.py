@@ -206,6 +206,7 @@ def _combination(
     sd = np.sqrt(_damped_variance(damped, h) + paths.var(axis=0))
     back = (lambda x: np.exp(x) * season_out) if log else (lambda x: x * season_out)
     out = _frame(index, paths.mean(axis=0), sd, levels, back)
+    out.attrs["method"] = {"kind": "combination", "log": log, "seasonal": si is not None}
     scale = "log scale" if log else "level scale"
     seasonal = ", seasonally adjusted" if si is not None else ""
     return out, f"combination of damped trend and Theta on the {scale}{seasonal}"
@@ -227,7 +228,9 @@ def forecast(y: pd.Series, horizon: int = 12, levels: tuple[int, ...] = (80, 95)
     -------
     pd.DataFrame
         Indexed by the next ``horizon`` month starts: ``mean``, ``lower_<l>``, ``upper_<l>``;
-        the method in ``.attrs["model"]``.
+        the method in words in ``.attrs["model"]`` and as data in ``.attrs["method"]``
+        (``kind``: ``combination`` or ``recent_mean``; ``log``, ``seasonal``; ``since``: the
+        first month after a level shift, or None).
     """
     if not 1 <= int(horizon) <= 36:
         raise ValueError(f"'horizon' must be between 1 and 36, got {horizon!r}.")
@@ -254,6 +257,7 @@ def forecast(y: pd.Series, horizon: int = 12, levels: tuple[int, ...] = (80, 95)
             out = None
     if out is None:
         out = _recent_mean(y, index, levels)
+        out.attrs["method"] = {"kind": "recent_mean", "log": False, "seasonal": False}
         model = "recent mean"
     for level in levels:  # never an inverted interval
         lo, hi = out[f"lower_{level}"], out[f"upper_{level}"]
@@ -261,9 +265,11 @@ def forecast(y: pd.Series, horizon: int = 12, levels: tuple[int, ...] = (80, 95)
             np.minimum(lo, out["mean"]),
             np.maximum(hi, out["mean"]),
         )
+    method = dict(out.attrs.get("method", {}), since=y.index[0] if shift is not None else None)
     if shift is not None:
         model += f", on the months since the level shift in {y.index[0]:%b %Y}"
     out.attrs["model"] = model
+    out.attrs["method"] = method
     return out
 
 

@@ -8,32 +8,49 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from babel.numbers import format_currency, format_decimal, format_percent
+from babel import Locale
+from babel.dates import format_date, format_skeleton, get_month_names
+from babel.numbers import format_compact_decimal, format_currency, format_decimal, parse_pattern
+
+from kamlib.i18n import N_, babel_locale, translator
 
 __all__ = [
+    "COLUMNS",
     "DASH",
+    "NOT_STATED",
     "KINDS",
     "date",
     "default_kind",
+    "half_year",
     "header",
     "is_missing",
     "money",
+    "month",
+    "month_name",
+    "month_short",
+    "months",
     "number",
+    "ordinal",
     "pct",
     "pp",
     "value",
+    "window",
+    "yesno",
 ]
 
-_LOCALES = {"en": "en_GB", "de": "de_DE"}
 DASH = "–"
+#: what a table shows for a value the data leave empty (a channel, a role, a category)
+NOT_STATED = N_("not stated")
 
 
-def _locale(language: str) -> str:
-    return _LOCALES.get(language, "en_GB")
+@lru_cache(maxsize=16)
+def _babel(language: str) -> Locale:
+    return Locale.parse(babel_locale(language))
 
 
 def is_missing(value: Any) -> bool:
@@ -50,11 +67,11 @@ def is_missing(value: Any) -> bool:
 
 
 def number(value: Any, digits: int = 0, language: str = "en") -> str:
-    """A number with thousands separators, e.g. ``12,345`` (``12.345`` in German)."""
+    """A number with the locale's separators, e.g. ``12,345.6`` (``12.345,6`` in German)."""
     if is_missing(value):
         return DASH
     fmt = "#,##0" + ("." + "0" * digits if digits else "")
-    return format_decimal(_no_minus_zero(value, digits), format=fmt, locale=_locale(language))
+    return format_decimal(_no_minus_zero(value, digits), format=fmt, locale=_babel(language))
 
 
 def _no_minus_zero(value: Any, digits: int) -> Any:
@@ -63,30 +80,37 @@ def _no_minus_zero(value: Any, digits: int) -> Any:
 
 
 def money(value: Any, currency: str = "EUR", language: str = "en", compact: bool = True) -> str:
-    """An amount of money with the ISO code (so small and large amounts read alike in one
-    table); ``compact`` writes 1.2m / 345k for large amounts."""
+    """An amount of money with the ISO code, so small and large amounts read alike in one table.
+
+    ``compact`` abbreviates large amounts the way the locale does (``1.82M EUR``, ``16K EUR``;
+    ``1,82 Mio. EUR``, and ``16.000 EUR`` in German, which abbreviates no thousands): up
+    to two decimals from a million (trailing zeros dropped, ``1.5M EUR``), none below.
+    """
     if is_missing(value):
         return DASH
     value = float(value)
-    if compact and abs(value) >= 1e6:
-        return f"{number(value / 1e6, 2, language)}m {currency}"
+    locale = _babel(language)
     if compact and abs(value) >= 1e4:
-        return f"{number(value / 1e3, 0, language)}k {currency}"
+        digits = 2 if abs(value) >= 1e6 else 0
+        short = format_compact_decimal(
+            value, format_type="short", locale=locale, fraction_digits=digits
+        )
+        if any(ch.isalpha() for ch in short):  # the locale abbreviates this magnitude
+            return f"{short} {currency}"
     return format_currency(
-        _no_minus_zero(value, 0),
-        currency,
-        format="#,##0 ¤¤",
-        locale=_locale(language),
-        currency_digits=False,
+        _no_minus_zero(value, 0), currency, format="#,##0 ¤¤", locale=locale, currency_digits=False
     )
 
 
 def pct(value: Any, digits: int = 1, language: str = "en", signed: bool = False) -> str:
-    """A share or rate given as a fraction: ``0.123 -> '12.3%'``."""
+    """A share or rate given as a fraction, in the locale's percent format: ``0.123 ->
+    '12.3%'`` (``'12,3 %'`` in German)."""
     if is_missing(value):
         return DASH
-    fmt = "#,##0" + ("." + "0" * digits if digits else "") + "%"
-    text = format_percent(_no_minus_zero(value, digits + 2), format=fmt, locale=_locale(language))
+    locale = _babel(language)
+    pattern = parse_pattern(locale.percent_formats[None].pattern)
+    pattern.frac_prec = (digits, digits)
+    text = pattern.apply(_no_minus_zero(value, digits + 2), locale)
     return ("+" + text) if signed and value > 0 else text
 
 
@@ -94,17 +118,74 @@ def pp(value: Any, digits: int = 1, language: str = "en") -> str:
     """A difference of percentages in percentage points: ``0.031 -> '+3.1 pp'``."""
     if is_missing(value):
         return DASH
+    _, _n = translator(language)
     value = _no_minus_zero(value * 100, digits)
     sign = "+" if value > 0 else ""
-    return f"{sign}{number(value, digits, language)} pp"
+    # TRANSLATORS: percentage points after a number, e.g. "+3.1 pp"
+    return _("{value} pp").format(value=f"{sign}{number(value, digits, language)}")
 
 
 def date(value: Any, language: str = "en") -> str:
-    """A date as ``30 Jun 2025`` (``30.06.2025`` in German)."""
+    """A date, day, month and year: ``31 Oct 2026`` (``31. Okt. 2026`` in German)."""
     if is_missing(value):
         return DASH
-    ts = pd.Timestamp(value)
-    return ts.strftime("%d.%m.%Y") if language == "de" else ts.strftime("%d %b %Y").lstrip("0")
+    return format_skeleton("yMMMd", pd.Timestamp(value).date(), locale=_babel(language))
+
+
+def month(value: Any, language: str = "en") -> str:
+    """A month: ``Oct 2026`` (``Okt. 2026`` in German)."""
+    if is_missing(value):
+        return DASH
+    return format_skeleton("yMMM", pd.Timestamp(value).date(), locale=_babel(language))
+
+
+def month_short(value: Any, language: str = "en") -> str:
+    """A month for a chart's axis: ``Oct 26`` (``Okt. 26`` in German)."""
+    if is_missing(value):
+        return DASH
+    return format_date(pd.Timestamp(value).date(), "MMM yy", locale=_babel(language))
+
+
+def month_name(number: int, language: str = "en") -> str:
+    """A calendar month's abbreviated name, ``1 -> 'Jan'`` (``'Jan'`` in German, ``3 -> 'Mär'``)."""
+    names = get_month_names("abbreviated", context="stand-alone", locale=_babel(language))
+    return names[int(number)]
+
+
+def months(start: Any, end: Any, language: str = "en") -> str:
+    """A span of months: ``Nov 2025 – Oct 2026``."""
+    return f"{month(start, language)} – {month(end, language)}"
+
+
+def window(win, language: str = "en") -> str:
+    """A 12-month window ``(start, end]`` by its months: ``Nov 2025 – Oct 2026``."""
+    return months(win.start + pd.Timedelta(days=1), win.end, language)
+
+
+def half_year(label: str, language: str = "en") -> str:
+    """A half-year label of :func:`kamlib.periods.half_year` (``2025 H1``) for readers."""
+    _, _n = translator(language)
+    year, half = label.split(" H")
+    # TRANSLATORS: a half-year, e.g. "2025 H1" for January to June 2025
+    return _("{year} H{half}").format(year=year, half=half)
+
+
+def ordinal(n: int, language: str = "en") -> str:
+    """An ordinal number: ``1st``, ``22nd``, ``45th`` (``45.`` in German)."""
+    _, _n = translator(language)
+    n = int(n)
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    # TRANSLATORS: ordinal numbers; in German all four are "{n}."
+    forms = {"st": _("{n}st"), "nd": _("{n}nd"), "rd": _("{n}rd"), "th": _("{n}th")}
+    return forms[suffix].format(n=n)
+
+
+def yesno(value: Any, language: str = "en") -> str:
+    """``yes`` or ``no`` in the reader's language."""
+    if is_missing(value):
+        return DASH
+    _, _n = translator(language)
+    return _("yes") if value else _("no")
 
 
 KINDS: dict[str, Callable[[Any, str, str], str]] = {
@@ -118,7 +199,7 @@ KINDS: dict[str, Callable[[Any, str, str], str]] = {
     "num2": lambda v, c, lang: number(v, 2, lang),
     "date": lambda v, c, lang: date(v, lang),
     "text": lambda v, c, lang: DASH if is_missing(v) else str(v),
-    "yesno": lambda v, c, lang: DASH if is_missing(v) else ("yes" if v else "no"),
+    "yesno": lambda v, c, lang: yesno(v, lang),
 }
 
 
@@ -147,23 +228,110 @@ def default_kind(column: pd.Series) -> str:
     return "text"
 
 
-_TOKENS = {
-    "nps": "NPS",
-    "csat": "CSAT",
-    "otif": "OTIF",
-    "abc": "ABC",
-    "id": "ID",
-    "12m": "12 months",
-    "pp": "(pp)",
-    "hhi": "HHI",
-    "p90": "90th percentile",
+#: every column a report's tables show, as the reader reads it (translated where shown)
+COLUMNS: dict[str, str] = {
+    "abc_class": N_("ABC class"),
+    "account": N_("Account"),
+    "account_growth": N_("Account growth"),
+    "account_id": N_("Account ID"),
+    "accounts": N_("Accounts"),
+    "age_days": N_("Age (days)"),
+    "amount": N_("Amount"),
+    "attribute": N_("Attribute"),
+    "average rating": N_("Average rating"),
+    "before": N_("Before"),
+    "category": N_("Category"),
+    "change": N_("Change"),
+    "channel": N_("Channel"),
+    "comment": N_("Comment"),
+    "comments": N_("Comments"),
+    "complaint_id": N_("Complaint"),
+    "component": N_("Component"),
+    "contacts": N_("Contacts"),
+    "contract_id": N_("Contract"),
+    "critical": N_("critical"),
+    "csat": N_("CSAT"),
+    "csat_high": N_("CSAT high"),
+    "csat_low": N_("CSAT low"),
+    "csat_n": N_("CSAT answers"),
+    "date": N_("Date"),
+    "days_late": N_("Days late"),
+    "days_overdue": N_("Days overdue"),
+    "days_past_due": N_("Days past due"),
+    "days_since": N_("Days since"),
+    "days_to_end": N_("Days to end"),
+    "days_to_notice": N_("Days to notice"),
+    "deviation": N_("Deviation"),
+    "deviation_share": N_("Deviation share"),
+    "difference_pp": N_("Difference (pp)"),
+    "effect": N_("Effect"),
+    "end_date": N_("End date"),
+    "expected": N_("Expected"),
+    "flag": N_("Flag"),
+    "gap": N_("Gap"),
+    "gini": N_("Gini"),
+    "half_year": N_("Half-year"),
+    "health_score": N_("Health score"),
+    "health_status": N_("Health status"),
+    "hhi": N_("HHI"),
+    "high": N_("high"),
+    "indicative": N_("Indicative"),
+    "interval high": N_("Interval high"),
+    "interval low": N_("Interval low"),
+    "invoices": N_("Invoices"),
+    "key_account": N_("Key account"),
+    "last_contact": N_("Last contact"),
+    "low": N_("low"),
+    "market_growth": N_("Market growth"),
+    "medium": N_("medium"),
+    "month": N_("Month"),
+    "month_end": N_("Month end"),
+    "n": N_("NPS answers"),
+    "not stated": N_("not stated"),
+    "notice_deadline": N_("Notice deadline"),
+    "now": N_("Now"),
+    "nps": N_("NPS"),
+    "nps_high": N_("NPS high"),
+    "nps_low": N_("NPS low"),
+    "opened_date": N_("Opened"),
+    "order_id": N_("Order"),
+    "orders": N_("Orders"),
+    "otif": N_("OTIF"),
+    "overdue": N_("Overdue"),
+    "parent_id": N_("Group"),
+    "peers_buying": N_("Peers buying"),
+    "product": N_("Product"),
+    "promised_date": N_("Promised"),
+    "rating_delivery": N_("Delivery rating"),
+    "reasons": N_("Reasons"),
+    "respondent_role": N_("Respondent role"),
+    "revenue": N_("Revenue"),
+    "revenue_12m": N_("Revenue 12 months"),
+    "revenue_growth": N_("Revenue growth"),
+    "revenue_prev_12m": N_("Revenue previous 12 months"),
+    "revenue_share": N_("Revenue share"),
+    "role": N_("Role"),
+    "score": N_("Score"),
+    "severity": N_("Severity"),
+    "share": N_("Share"),
+    "share of explained variance": N_("Share of explained variance"),
+    "start_date": N_("Start date"),
+    "theme": N_("Theme"),
+    "top1_share": N_("Top-1 share"),
+    "top5_share": N_("Top-5 share"),
+    "total": N_("Total"),
+    "unpriced_rows": N_("Unpriced rows"),
+    "wallet_gap": N_("Wallet gap"),
+    "window": N_("Window"),
+    "window_end": N_("Window end"),
+    "z": N_("z"),
 }
 
 
-def header(column: object) -> str:
-    """A column name for readers: ``revenue_12m`` -> ``Revenue 12 months``, ``nps_low`` -> ``NPS low``."""
-    words = [_TOKENS.get(w, w) for w in str(column).split("_") if w]
-    if not words:
-        return str(column)
-    first = words[0]
-    return " ".join([first[:1].upper() + first[1:], *words[1:]])
+def header(column: object, language: str = "en") -> str:
+    """A column's name for readers, in ``language``: ``revenue_12m`` -> ``Revenue 12 months``.
+
+    A column outside :data:`COLUMNS` (a name from the data) is shown as it is.
+    """
+    label = COLUMNS.get(str(column))
+    return translator(language)[0](label) if label else str(column)

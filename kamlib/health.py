@@ -246,7 +246,7 @@ def breakdown(now: pd.Series, params: Params) -> pd.DataFrame:
     for k in HEALTH_KPIS:
         rows.append(
             {
-                "component": COMPONENTS[k].label,
+                "component": COMPONENTS[k].label_for(params.language),
                 "kpi": k,
                 "value": now.get(k),
                 "target": target_of(k, now, params),

@@ -19,11 +19,13 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    field_validator,
     model_validator,
 )
 
 from kamlib.components import HEALTH_KPIS
 from kamlib.errors import ParamsError
+from kamlib.i18n import languages
 
 __all__ = [
     "Health",
@@ -211,7 +213,9 @@ class Mail(_Strict):
     sender: MailAddress | Literal[""] = Field("", description="From, e.g. 'KAM <kam@example.com>'")
     reply_to: MailAddress | Literal[""] = ""
     subject: str = Field(
-        "Key account report {name}, {date}", description="placeholders: {name} {date} {account_id}"
+        "",
+        description="placeholders: {name} {date} {account_id}; empty: 'Key account report "
+        "{name}, {date}' in the account's language",
     )
     per_minute: int = Field(30, ge=1, description="at most this many messages a minute")
     attach_html: bool = Field(False, description="also attach the HTML report (often blocked)")
@@ -232,7 +236,9 @@ class Mail(_Strict):
 class Params(_Strict):
     """All parameters of one account's report (defaults merged with the account's overrides)."""
 
-    language: Literal["en", "de"] = "en"
+    language: str = Field(
+        "en", description="the report's language: en, or any language with a catalog (de)"
+    )
     currency: str = Field("EUR", pattern=r"^[A-Z]{3}$")
     recipients: list[MailAddress] = Field(default_factory=list, description="To")
     cc: list[MailAddress] = Field(default_factory=list)
@@ -247,6 +253,14 @@ class Params(_Strict):
     comment_themes: dict[str, list[str]] = Field(
         default_factory=dict, description="extra comment themes: name -> keywords"
     )
+
+    @field_validator("language")
+    @classmethod
+    def _known_language(cls, value: str) -> str:
+        known = languages()
+        if value not in known:
+            raise ValueError(f"expected one of {', '.join(known)} (a language with a catalog)")
+        return value
 
 
 def merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:

@@ -42,11 +42,6 @@ class Window:
         """Boolean mask of ``dates`` inside ``(start, end]``; missing dates are outside."""
         return (dates > self.start) & (dates <= self.end)
 
-    def label(self) -> str:
-        """Human-readable label, e.g. ``'Jul 2024 - Jun 2025'``."""
-        first = (self.start + pd.Timedelta(days=1)).strftime("%b %Y")
-        return f"{first} - {self.end.strftime('%b %Y')}"
-
 
 def month_end(date: pd.Timestamp) -> pd.Timestamp:
     """Last day of the calendar month of ``date`` (time of day dropped)."""

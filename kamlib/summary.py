@@ -24,12 +24,14 @@ from kamlib.components import (
     MEASURES,
     TILES,
     Finding,
+    light,
     rank,
     target_of,
 )
 from kamlib.frames import AccountFrames
 from kamlib.health import breakdown as health_breakdown
 from kamlib.health import change_explained
+from kamlib.i18n import translator
 from kamlib.params import Params
 from kamlib.periods import previous_reporting_date
 from kamlib.sections import AREAS
@@ -54,22 +56,25 @@ __all__ = [
 def header(frames: AccountFrames, params: Params) -> blocks.Html:
     """The report's header: the account's name and facts, the dates, the health badge."""
     account, kpi, language = frames.account, frames.kpi, params.language
-    facts = [f"Account {account.get('account_id')}"]
+    _, n_ = translator(language)
+    facts = [_("Account {account_id}").format(account_id=account.get("account_id"))]
     for key, label in (
-        ("segment", "Segment"),
-        ("country", "Country"),
-        ("owner", "Key account manager"),
+        ("segment", _("Segment: {value}")),
+        ("country", _("Country: {value}")),
+        ("owner", _("Key account manager: {value}")),
     ):
         if not fmt.is_missing(account.get(key)):
-            facts.append(f"{label}: {account.get(key)}")
+            facts.append(label.format(value=account.get(key)))
     score = kpi["health_score"]
     return blocks.header(
         frames.name,
         facts,
         fmt.date(frames.as_of, language),
-        frames.window.label(),
+        fmt.window(frames.window, language),
         str(kpi["health_status"]),
+        light(str(kpi["health_status"]), language),
         fmt.DASH if fmt.is_missing(score) else f"{score:.0f}/100",
+        language,
     )
 
 
@@ -115,7 +120,7 @@ def kpi_overview(now: pd.Series, year_ago: pd.Series, params: Params) -> Overvie
         rows.append(
             {
                 "kpi": kpi,
-                "label": MEASURES[kpi].label,
+                "label": MEASURES[kpi].label_for(params.language),
                 "value": value,
                 "previous": before,
                 "change": value - before,
@@ -133,30 +138,31 @@ def tile_items(frames: AccountFrames, params: Params) -> list[dict[str, str]]:
         frames.kpi, frames.portfolio.kpis_year_ago.loc[frames.account_id], params
     )
     currency, language = params.currency, params.language
+    _, n_ = translator(language)
+    no_comparison = _("no comparison with the previous window")
     items = []
     for kpi, row in overview.table.iterrows():
         kind = MEASURES[kpi].kind
         value = fmt.value(kind, row["value"], currency, language)
         if fmt.is_missing(row["previous"]):
-            change_text = "no comparison with the previous window"
+            change = None
         elif kind == "pct":
-            change_text = f"{fmt.pp(row['change'], 1, language)} vs previous window"
+            change = fmt.pp(row["change"], 1, language)
         elif kind == "money":
             rel = row["change"] / abs(row["previous"]) if row["previous"] else np.nan
-            change_text = (
-                f"{fmt.pct(rel, 1, language, signed=True)} vs previous window"
-                if not fmt.is_missing(rel)
-                else "no comparison with the previous window"
-            )
+            change = None if fmt.is_missing(rel) else fmt.pct(rel, 1, language, signed=True)
         else:
             sign = "+" if row["change"] > 0 else ""
-            change_text = (
-                f"{sign}{fmt.value(kind, row['change'], currency, language)} vs previous window"
-            )
+            change = f"{sign}{fmt.value(kind, row['change'], currency, language)}"
+        change_text = (
+            _("{change} vs previous window").format(change=change) if change else no_comparison
+        )
         target = ""
         if not fmt.is_missing(row["target"]):
-            word = "at most" if kpi in LOWER_IS_BETTER else "target"
-            target = f"; {word} {fmt.value(kind, row['target'], currency, language)}"
+            shown = fmt.value(kind, row["target"], currency, language)
+            target = (
+                _("; at most {target}") if kpi in LOWER_IS_BETTER else _("; target {target}")
+            ).format(target=shown)
         items.append(
             {
                 "key": kpi,
@@ -200,14 +206,18 @@ def digest(frames: AccountFrames, analyses: Mapping[str, object], params: Params
         owner=None if fmt.is_missing(frames.account.get("owner")) else str(frames.account["owner"]),
         language=params.language,
         as_of=fmt.date(frames.as_of, params.language),
-        window=frames.window.label(),
+        window=fmt.window(frames.window, params.language),
         health={
             "status": str(kpi["health_status"]),
+            "light": light(str(kpi["health_status"]), params.language),
             "score": None if fmt.is_missing(score) else round(float(score), 1),
             "text": fmt.DASH if fmt.is_missing(score) else f"{score:.0f}/100",
         },
         tiles=[tiles_by_key[k] for k in HEADLINE],
-        findings=[{"severity": f.severity, "text": f.text} for f in top_findings(analyses, params)],
+        findings=[
+            {"severity": f.severity, "light": light(f.severity, params.language), "text": f.text}
+            for f in top_findings(analyses, params)
+        ],
     )
 
 
@@ -240,12 +250,15 @@ def top_findings(analyses: Mapping[str, object], params: Params, n: int = 3) -> 
 
 def findings(analyses: Mapping[str, object], params: Params, n: int = 3) -> blocks.Html:
     """The most important findings as a list."""
-    return blocks.findings([f.text for f in top_findings(analyses, params, n)])
+    return blocks.findings(
+        [f.text for f in top_findings(analyses, params, n)], None, params.language
+    )
 
 
 def breakdown(frames: AccountFrames, params: Params) -> blocks.Html:
     """The health breakdown as a table, with the method and thresholds stated."""
     lang, currency = params.language, params.currency
+    _, n_ = translator(lang)
     rows = []
     for kpi, row in health_breakdown(frames.kpi, params).iterrows():
         kind = COMPONENTS[kpi].kind
@@ -257,22 +270,25 @@ def breakdown(frames: AccountFrames, params: Params) -> blocks.Html:
                 "value": fmt.value(kind, row["value"], currency, lang),
                 "target": fmt.value(kind, row["target"], currency, lang),
                 "red_at": fmt.value(kind, row["red_at"], currency, lang),
-                "score": fmt.number(row["score"], 0, lang) if has else "no data",
+                "score": fmt.number(row["score"], 0, lang) if has else _("no data"),
                 "weight": fmt.pct(row["weight"], 0, lang) if has else fmt.DASH,
                 "points": fmt.number(row["contribution"], 1, lang) if has else fmt.DASH,
             }
         )
     method = (
-        "weighted: the traffic light follows the score"
+        _("Method weighted: the traffic light follows the score.")
         if params.health.method == "weighted"
-        else "rules: any red component makes the account red, any yellow one yellow"
+        else _("Method rules: any red component makes the account red, any yellow one yellow.")
     )
     note = (
-        f"Method {method}. Green from {params.health.green_from:.0f}, yellow from "
-        f"{params.health.yellow_from:.0f}, red below. Weights shown are rescaled over the "
-        "components with data."
+        method
+        + " "
+        + _(
+            "Green from {green}, yellow from {yellow}, red below. Weights shown are rescaled over the "
+            "components with data."
+        ).format(green=f"{params.health.green_from:.0f}", yellow=f"{params.health.yellow_from:.0f}")
     )
-    return blocks.breakdown(rows, note)
+    return blocks.breakdown(rows, note, lang)
 
 
 def change(frames: AccountFrames, params: Params) -> blocks.Html:
@@ -280,26 +296,31 @@ def change(frames: AccountFrames, params: Params) -> blocks.Html:
     now = frames.kpi
     before = frames.portfolio.kpis_prev.loc[frames.account_id]
     language = params.language
+    _, n_ = translator(language)
     if fmt.is_missing(now.get("health_score")) or fmt.is_missing(before.get("health_score")):
         return blocks.paragraph(
-            "No health score to compare with the previous reporting date.", "missing"
+            _("No health score to compare with the previous reporting date."), "missing"
         )
     table = change_explained(now, before)
-    table.index = [COMPONENTS[k].label for k in table.index]
+    table.index = [COMPONENTS[k].label_for(language) for k in table.index]
     moved = table.loc[table["change"].abs() >= 0.05]
-    text = (
-        f"Since {fmt.date(previous_reporting_date(frames.as_of), language)} the health score "
-        f"moved from {before['health_score']:.0f} ({before['health_status']}) to "
-        f"{now['health_score']:.0f} ({now['health_status']})."
+    text = _(
+        "Since {date} the health score moved from {before} ({before_light}) to {now} ({now_light})."
+    ).format(
+        date=fmt.date(previous_reporting_date(frames.as_of), language),
+        before=f"{before['health_score']:.0f}",
+        before_light=light(str(before["health_status"]), language),
+        now=f"{now['health_score']:.0f}",
+        now_light=light(str(now["health_status"]), language),
     )
     if moved.empty:
-        return blocks.paragraph(text + " No component changed.")
+        return blocks.paragraph(text + " " + _("No component changed."))
     return blocks.Html(
         blocks.paragraph(text)
         + blocks.table(
             moved.rename_axis("component").reset_index(),
             {"before": "num1", "now": "num1", "change": "num1"},
-            caption="Points per component, before and now",
+            caption=_("Points per component, before and now"),
             language=language,
         )
     )

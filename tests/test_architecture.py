@@ -14,7 +14,7 @@ KAMLIB = Path(__file__).resolve().parents[1] / "kamlib"
 
 #: base -> measures and components -> analyses -> sections -> summary -> run -> cli
 LAYERS = [
-    {"kamlib", "kamlib.errors", "kamlib.schema", "kamlib.periods", "kamlib.format",
+    {"kamlib", "kamlib.errors", "kamlib.schema", "kamlib.periods", "kamlib.format", "kamlib.i18n",
      "kamlib.nbstrip", "kamlib.demo"},
     {"kamlib.measures", "kamlib.blocks"},
     {"kamlib.components"},

@@ -133,7 +133,7 @@ def test_weight_sensitivity_on_a_clear_ranking():
     assert "nearly the same" in sentence and "at most 0 accounts change their" in sentence
     # the component is named as in the reports, not by its column name
     # (all correlations are 1 here: the first component, revenue growth, is reported)
-    assert 'weight of "Revenue growth vs previous 12 months" moves' in sentence
+    assert "weight of “Revenue growth vs previous 12 months” moves" in sentence
 
 
 def test_change_explained_adds_up():

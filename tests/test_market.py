@@ -68,7 +68,7 @@ def test_indexed_series_start_at_100():
 
 
 def test_ordinals_read_as_english():
-    from kamlib.sections.market import _ordinal
+    from kamlib.format import ordinal as _ordinal
 
     assert [_ordinal(n) for n in (1, 2, 3, 4, 11, 12, 13, 21, 33, 100, 112)] == [
         "1st",

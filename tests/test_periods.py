@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from kamlib import format as fmt
 from kamlib.periods import default_as_of, month_end, previous_window, window
 
 
@@ -38,6 +39,8 @@ def test_window_is_half_open():
 
 def test_month_end_and_label():
     assert month_end(pd.Timestamp("2024-02-10 13:00")) == pd.Timestamp("2024-02-29")
-    assert window(pd.Timestamp("2025-06-30")).label() == "Jul 2024 - Jun 2025"
+    # the window by its months, as a reader reads it (kamlib.format.window)
+    assert fmt.window(window(pd.Timestamp("2025-06-30"))) == "Jul 2024 – Jun 2025"
+    assert fmt.window(window(pd.Timestamp("2025-06-30")), "de") == "Juli 2024 – Juni 2025"
     with pytest.raises(ValueError, match="'months' must be at least 1"):
         window(pd.Timestamp("2025-06-30"), months=0)

@@ -112,4 +112,4 @@ def test_ranking_worst_first_with_reasons():
     assert ranked.index.tolist() == ["k2", "k1"]
     assert ranked.loc["k2", "health_score"] == pytest.approx(18.75)
     assert ranked.loc["k2", "reasons"] == "revenue growth (red), NPS (yellow)"
-    assert ranked.loc["k1", "reasons"] == "-"
+    assert ranked.loc["k1", "reasons"] == "–"

@@ -182,4 +182,4 @@ def test_header_and_tiles_escape_untrusted_text():
     assert "<img" not in html and "&lt;img" in html and "O&#39;Neil &amp; Co" in html
     assert "&lt;b&gt;Retail" in html and "Reporting date 30 Jun 2025" in html
     tiles = summary.tiles(frames, Params())
-    assert "1.50m EUR" in tiles and "no comparison with the previous window" in tiles
+    assert "1.5M EUR" in tiles and "no comparison with the previous window" in tiles

@@ -24,13 +24,11 @@ import json
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import formatdate, getaddresses, parseaddr
-from functools import lru_cache
 from pathlib import Path
-
-import jinja2
 
 from kamlib import __version__
 from kamlib.errors import KamError
+from kamlib.i18n import N_, jinja_env, translator
 from kamlib.plots import CHART_KEY, MAIL_CHARTS
 
 __all__ = [
@@ -156,19 +154,16 @@ class Letter:
         return part.get_content() if part is not None else ""
 
 
-@lru_cache(maxsize=1)
-def _templates() -> jinja2.Environment:
-    folder = importlib.resources.files("kamlib") / "templates" / "mail"
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(folder)),
-        autoescape=jinja2.select_autoescape(enabled_extensions=("html", "html.j2")),
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-    )
+#: the subject of an account's mail when ``mail.subject`` is empty, in the account's language
+SUBJECT = N_("Key account report {name}, {date}")
+#: the subject of a digest (one mail listing several accounts)
+DIGEST_SUBJECT = N_("Key account reports, {date}")
 
 
-def _render(name: str, **context) -> str:
-    return _templates().get_template(name).render(version=__version__, **context)
+def _render(name: str, language: str = "en", **context) -> str:
+    folder = str(importlib.resources.files("kamlib") / "templates" / "mail")
+    template = jinja_env(folder, language).get_template(name)
+    return template.render(version=__version__, language=language, **context)
 
 
 def _addresses(values: list[str]) -> list[str]:
@@ -262,8 +257,12 @@ def account_letter(report: Report, params, as_of: str, attach_html: bool | None 
     attachments = [p for p in (report.pdf,) if p is not None]
     if attach_html if attach_html is not None else mail.attach_html:
         attachments += [p for p in (report.html,) if p is not None]
+    language = d.get("language") or params.language
     subject = _subject(
-        mail.subject, name=report.name, date=d.get("as_of", as_of), account_id=report.account_id
+        mail.subject or translator(language)[0](SUBJECT),
+        name=report.name,
+        date=d.get("as_of", as_of),
+        account_id=report.account_id,
     )
     charts = _charts(report.notebook, report.account_id)
     context = dict(
@@ -277,8 +276,8 @@ def account_letter(report: Report, params, as_of: str, attach_html: bool | None 
     msg = EmailMessage()
     message_id = _message_id(mail.sender, "account", report.account_id, as_of, *content)
     _headers(msg, mail, subject, to, cc, message_id)
-    msg.set_content(_render("account.txt.j2", **context))
-    msg.add_alternative(_render("account.html.j2", **context), subtype="html")
+    msg.set_content(_render("account.txt.j2", language, **context))
+    msg.add_alternative(_render("account.html.j2", language, **context), subtype="html")
     html_part = msg.get_payload()[1]
     for chart in charts:
         html_part.add_related(chart["png"], "image", "png", cid=f"<{chart['cid']}>")
@@ -326,8 +325,11 @@ def digest_letters(reports: list[Report], store, as_of: str) -> list[Letter]:
         accounts = [
             r.digest or {"name": r.account_id, "health": {}, "findings": []} for r, _ in entries
         ]
+        # the language of the recipient's accounts (of the first, should they differ)
+        language = (entries[0][0].digest or {}).get("language") or params.language
+        own = mail.subject if mail.subject and "{name}" not in mail.subject else ""
         subject = _subject(
-            "Key account reports, {date}" if "{name}" in mail.subject else mail.subject,
+            own or translator(language)[0](DIGEST_SUBJECT),
             name="", date=(entries[0][0].digest or {}).get("as_of", as_of), account_id="",
         )  # fmt: skip
         context = dict(
@@ -341,8 +343,8 @@ def digest_letters(reports: list[Report], store, as_of: str) -> list[Letter]:
         content = [p.read_bytes() for p in pdfs]
         message_id = _message_id(mail.sender, "digest", address, as_of, *content)
         _headers(msg, mail, subject, [to], [], message_id)
-        msg.set_content(_render("digest.txt.j2", **context))
-        msg.add_alternative(_render("digest.html.j2", **context), subtype="html")
+        msg.set_content(_render("digest.txt.j2", language, **context))
+        msg.add_alternative(_render("digest.html.j2", language, **context), subtype="html")
         for path in pdfs:
             _attach(msg, path)
         letters.append(
@@ -357,15 +359,23 @@ def digest_letters(reports: list[Report], store, as_of: str) -> list[Letter]:
     return letters
 
 
-def errors_letter(problems: list[Report], address: str, mail, as_of: str) -> Letter:
+def errors_letter(
+    problems: list[Report], address: str, mail, as_of: str, language: str = "en"
+) -> Letter:
     """One mail to the analyst listing the reports that failed or lost a section, with the
-    PDFs of the partial ones; these never go to their account managers."""
+    PDFs of the partial ones; these never go to their account managers. In ``language``, the
+    run's default language."""
     attachments = [r.pdf for r in problems if r.pdf is not None]
     rows = [
         {"name": r.name, "account_id": r.account_id, "status": r.status, "error": r.error or ""}
         for r in problems
     ]
-    subject = f"kam: {len(problems)} key account report(s) not sent, {as_of}"
+    _, n_ = translator(language)
+    subject = n_(
+        "kam: {n} key account report not sent, {date}",
+        "kam: {n} key account reports not sent, {date}",
+        len(problems),
+    ).format(n=len(problems), date=as_of)
     context = dict(
         problems=rows, as_of=as_of, subject=subject, attachments=[p.name for p in attachments]
     )
@@ -379,8 +389,8 @@ def errors_letter(problems: list[Report], address: str, mail, as_of: str) -> Let
         *[p.read_bytes() for p in attachments],
     )
     _headers(msg, mail, subject, [address], [], message_id)
-    msg.set_content(_render("errors.txt.j2", **context))
-    msg.add_alternative(_render("errors.html.j2", **context), subtype="html")
+    msg.set_content(_render("errors.txt.j2", language, **context))
+    msg.add_alternative(_render("errors.html.j2", language, **context), subtype="html")
     for path in attachments:
         _attach(msg, path)
     return Letter(

@@ -164,7 +164,9 @@ def send(
         letters = [x for x in letters if x not in unchanged]
     analyst = errors_to or mail.errors_to
     if problems and analyst:
-        letters.append(errors_letter(problems, analyst, mail, reports.as_of))
+        letters.append(
+            errors_letter(problems, analyst, mail, reports.as_of, store.defaults.language)
+        )
     elif problems:
         result.skipped += [
             (r.account_id, f"report {r.status}: not sent to its readers (see --errors-to)")

@@ -18,10 +18,14 @@ import numpy as np
 
 matplotlib.use("Agg")
 
+import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 from matplotlib.text import Text
-from matplotlib.ticker import Formatter
+from matplotlib.ticker import Formatter, FuncFormatter
+
+from kamlib import format as fmt
+from kamlib.i18n import translator
 
 # Names, segments, products and categories come from the data: "$$ Segment $$" or "$x_1^2$" must
 # reach a chart exactly as written. matplotlib reads text between two dollar signs as
@@ -36,7 +40,10 @@ __all__ = [
     "PALETTE",
     "STATUS_COLORS",
     "AmountFormatter",
+    "NumberFormatter",
     "figure",
+    "month_axis",
+    "month_labels",
     "png_bytes",
     "show",
     "svg_text",
@@ -68,45 +75,81 @@ def figure(
     ylabel: str | None = None,
     xlabel: str | None = None,
     size: tuple[float, float] = (8.0, 3.4),
+    language: str = "en",
 ) -> tuple[Figure, plt.Axes]:
-    """A new figure with one axes, a title and axis labels (include units in the labels)."""
+    """A new figure with one axes, a title and axis labels (include units in the labels); the
+    y axis numbers are written in the reader's number format."""
     fig, ax = plt.subplots(figsize=size, dpi=DPI)
     ax.set_title(title, loc="left", fontsize=11, fontweight="bold")
     if ylabel:
         ax.set_ylabel(ylabel)
     if xlabel:
         ax.set_xlabel(xlabel)
+    ax.yaxis.set_major_formatter(NumberFormatter(language))
     ax.spines[["top", "right"]].set_visible(False)
     ax.grid(axis="y", alpha=0.3)
     return fig, ax
 
 
-class AmountFormatter(Formatter):
-    """Axis labels for amounts: ``250``, ``25k``, ``2.5m``, scaled to the largest tick.
+class NumberFormatter(Formatter):
+    """Axis labels in the reader's number format (``2.5``; ``2,5`` in German).
 
     The decimals follow the step between ticks, so neighbouring labels never read the same
-    (``0k 0k 1k``), and a tick that rounds to zero is ``0``, never ``-0``.
+    (``0 0 1``), and a tick that rounds to zero is ``0``, never ``-0``.
     """
 
     _ticks: tuple[float, ...] = ()
 
+    def __init__(self, language: str = "en") -> None:
+        self.language = language
+
     def set_locs(self, locs) -> None:
         self._ticks = tuple(float(v) for v in locs)
 
+    def _unit(self, largest: float) -> tuple[float, str]:
+        """The scale of the labels and how a scaled number is written."""
+        return 1.0, "{value}"
+
     def __call__(self, value: float, pos: int | None = None) -> str:
         ticks = self._ticks or (float(value),)
-        largest = max(abs(v) for v in ticks)
-        scale, suffix = (1e6, "m") if largest >= 1e6 else (1e3, "k") if largest >= 1e4 else (1, "")
+        scale, unit = self._unit(max(abs(v) for v in ticks))
         steps = [abs(b - a) for a, b in zip(ticks, ticks[1:], strict=False) if b != a]
         step = min(steps) / scale if steps else 1.0
         digits = 0 if step >= 1 else min(3, int(-np.floor(np.log10(step))))
         scaled = round(value / scale, digits)
         if scaled == 0:
             return "0"
-        return f"{scaled:,.{digits}f}{suffix}"
+        return unit.format(value=fmt.number(scaled, digits, self.language))
 
 
-def _render(fig: Figure, fmt: str, close: bool = True) -> bytes:
+class AmountFormatter(NumberFormatter):
+    """Axis labels for amounts: ``250``, ``25k``, ``2.5m`` (``25 Tsd.``, ``2,5 Mio.`` in
+    German), scaled to the largest tick."""
+
+    def _unit(self, largest: float) -> tuple[float, str]:
+        _, n_ = translator(self.language)
+        if largest >= 1e6:
+            # TRANSLATORS: an amount in millions on a chart's axis, e.g. "2.5m"
+            return 1e6, _("{value}m")
+        if largest >= 1e4:
+            # TRANSLATORS: an amount in thousands on a chart's axis, e.g. "25k"
+            return 1e3, _("{value}k")
+        return 1.0, "{value}"
+
+
+def month_axis(ax: plt.Axes, language: str) -> None:
+    """Dates on the x axis named in the reader's language (``Okt. 2026``)."""
+    ax.xaxis.set_major_formatter(
+        FuncFormatter(lambda x, pos: fmt.month(mdates.num2date(x).replace(tzinfo=None), language))
+    )
+
+
+def month_labels(months, language: str) -> list[str]:
+    """Short month names for the bars of a monthly chart (``Okt. 26``)."""
+    return [fmt.month_short(m, language) for m in months]
+
+
+def _render(fig: Figure, kind: str, close: bool = True) -> bytes:
     buf = io.BytesIO()
     try:
         with matplotlib.rc_context(_PLAIN_TEXT):
@@ -118,8 +161,8 @@ def _render(fig: Figure, fmt: str, close: bool = True) -> bytes:
                 warnings.filterwarnings("ignore", "Glyph .* missing from font", UserWarning)
                 fig.tight_layout()
                 # no creation date in the file: the same chart is the same file
-                meta = {"Date": None} if fmt == "svg" else {"Software": None}
-                fig.savefig(buf, format=fmt, dpi=DPI, metadata=meta)
+                meta = {"Date": None} if kind == "svg" else {"Software": None}
+                fig.savefig(buf, format=kind, dpi=DPI, metadata=meta)
     finally:
         if close:
             plt.close(fig)
@@ -153,7 +196,7 @@ def show(fig: Figure | None, mail: str | None = None) -> None:
         return
     # the chart's title doubles as the image's alternative text
     titles = [ax.get_title(loc="left") or ax.get_title() for ax in fig.axes]
-    alt = next((t for t in titles if t), "chart")
+    alt = next((t for t in titles if t), "")
     data = {"text/plain": alt}
     metadata = {"image/svg+xml": {"alt": alt}}
     if mail is not None:

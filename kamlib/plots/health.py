@@ -6,8 +6,10 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from kamlib import format as fmt
 from kamlib.components import COMPONENTS
 from kamlib.health import breakdown
+from kamlib.i18n import translator
 from kamlib.plots import PALETTE, STATUS_COLORS, figure
 
 __all__ = ["contributions"]
@@ -26,7 +28,11 @@ def contributions(kpi: pd.Series, params) -> Figure:
     table = breakdown(kpi, params)
     health_score = kpi["health_score"]
     rows = table.loc[table["contribution"].notna()]
-    fig, ax = figure("How the health score is made up", ylabel="points of 100")
+    language = params.language
+    _, n_ = translator(language)
+    fig, ax = figure(
+        _("How the health score is made up"), ylabel=_("points of 100"), language=language
+    )
     bottom = 0.0
     labels = []
     for i, (kpi, row) in enumerate(rows.iterrows()):
@@ -42,11 +48,11 @@ def contributions(kpi: pd.Series, params) -> Figure:
             width=0.6,
         )
         bottom += row["contribution"]
-        labels.append(COMPONENTS[kpi].short)
+        labels.append(COMPONENTS[kpi].short_for(language))
     total = 0.0 if np.isnan(health_score) else health_score
     ax.bar(len(rows), total, color=PALETTE["account"], width=0.6)
-    labels.append("Health score")
+    labels.append(_("Health score"))
     ax.set_xticks(range(len(labels)), labels, fontsize=8)
     ax.set_ylim(0, 100)
-    ax.text(len(rows), total + 2, f"{total:.0f}", ha="center", fontsize=9)
+    ax.text(len(rows), total + 2, fmt.number(total, 0, language), ha="center", fontsize=9)
     return fig

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from matplotlib.figure import Figure
 
-from kamlib.plots import PALETTE, figure
+from kamlib.i18n import translator
+from kamlib.plots import PALETTE, figure, month_axis
 from kamlib.sections.market import MarketAnalysis
 
 __all__ = ["account_vs_market", "wallet_share"]
@@ -15,13 +16,17 @@ def account_vs_market(a: MarketAnalysis, params) -> Figure | None:
     table, segment = a.indexed, a.segment or ""
     if table is None or table.dropna(how="all").empty:
         return None
+    language = params.language
+    _, n_ = translator(language)
     fig, ax = figure(
-        f"Account against the {segment} market (moving annual totals)",
-        ylabel="index (first month = 100)",
+        _("Account against the {segment} market (moving annual totals)").format(segment=segment),
+        ylabel=_("index (first month = 100)"),
+        language=language,
     )
-    ax.plot(table.index, table["account"], color=PALETTE["account"], lw=1.8, label="account")
-    ax.plot(table.index, table["market"], color=PALETTE["peer"], lw=1.8, ls="--", label="market")
+    ax.plot(table.index, table["account"], color=PALETTE["account"], lw=1.8, label=_("account"))
+    ax.plot(table.index, table["market"], color=PALETTE["peer"], lw=1.8, ls="--", label=_("market"))
     ax.axhline(100, color="black", lw=0.6)
+    month_axis(ax, language)
     ax.legend(fontsize=8, frameon=False)
     return fig
 
@@ -31,9 +36,15 @@ def wallet_share(a: MarketAnalysis, params) -> Figure | None:
     table = a.wallet
     if table is None or table.empty:
         return None
-    fig, ax = figure("Share of wallet per year", ylabel="revenue / estimated wallet (%)")
+    language = params.language
+    _, n_ = translator(language)
+    fig, ax = figure(
+        _("Share of wallet per year"),
+        ylabel=_("revenue / estimated wallet (%)"),
+        language=language,
+    )
     labels = [
-        f"{y}{' (to date)' if p else ''}"
+        _("{year} (to date)").format(year=y) if p else str(y)
         for y, p in zip(table.index, table["partial"], strict=True)
     ]
     colours = [PALETTE["neutral"] if p else PALETTE["account"] for p in table["partial"]]

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from matplotlib.figure import Figure
 
-from kamlib.plots import PALETTE, figure
+from kamlib import format as fmt
+from kamlib.i18n import translator
+from kamlib.plots import PALETTE, NumberFormatter, figure
 from kamlib.sections.portfolio import PortfolioAnalysis
 
 __all__ = ["pareto_curve", "concentration_trend"]
@@ -15,11 +17,15 @@ _CLASS_COLOURS = {"A": PALETTE["account"], "B": PALETTE["forecast"], "C": PALETT
 def pareto_curve(a: PortfolioAnalysis, params) -> Figure:
     """Lorenz / Pareto curve: cumulative revenue share against the share of accounts."""
     table = a.pareto
+    language = params.language
+    _, n_ = translator(language)
     fig, ax = figure(
-        "Pareto curve with ABC classes",
-        ylabel="cumulative share of revenue (%)",
-        xlabel="share of accounts, largest first (%)",
+        _("Pareto curve with ABC classes"),
+        ylabel=_("cumulative share of revenue (%)"),
+        xlabel=_("share of accounts, largest first (%)"),
+        language=language,
     )
+    ax.xaxis.set_major_formatter(NumberFormatter(language))
     x = [0.0, *(table["account_share"] * 100)]
     y = [0.0, *(table["cumulative_share"] * 100)]
     ax.plot(x, y, color="black", lw=1)
@@ -30,12 +36,12 @@ def pareto_curve(a: PortfolioAnalysis, params) -> Figure:
             part["cumulative_share"] * 100,
             color=colour,
             s=18,
-            label=f"class {cls} ({len(part)})",
+            label=_("class {cls} ({n})").format(cls=cls, n=fmt.number(len(part), 0, language)),
             zorder=3,
         )
     for level in (80, 95):
         ax.axhline(level, color=PALETTE["peer"], lw=0.8, ls=":")
-    ax.plot([0, 100], [0, 100], color=PALETTE["peer"], lw=0.8, ls="--", label="equal shares")
+    ax.plot([0, 100], [0, 100], color=PALETTE["peer"], lw=0.8, ls="--", label=_("equal shares"))
     ax.set_xlim(0, 100)
     ax.set_ylim(0, 102)
     ax.legend(loc="lower right", fontsize=8, frameon=False)
@@ -45,25 +51,28 @@ def pareto_curve(a: PortfolioAnalysis, params) -> Figure:
 def concentration_trend(a: PortfolioAnalysis, params) -> Figure:
     """Top-1 and top-5 shares over the last windows."""
     history = a.history
+    language = params.language
+    _, n_ = translator(language)
     fig, ax = figure(
-        "Dependency on the largest accounts",
-        ylabel="share of revenue (%)",
-        xlabel="12 months ending",
+        _("Dependency on the largest accounts"),
+        ylabel=_("share of revenue (%)"),
+        xlabel=_("12 months ending"),
+        language=language,
     )
-    labels = [d.strftime("%b %Y") for d in history.index]
+    labels = [fmt.month(d, language) for d in history.index]
     ax.plot(
         labels,
         history["top5_share"] * 100,
         marker="o",
         color=PALETTE["account"],
-        label="five largest accounts",
+        label=_("five largest accounts"),
     )
     ax.plot(
         labels,
         history["top1_share"] * 100,
         marker="o",
         color=PALETTE["warn"],
-        label="largest account",
+        label=_("largest account"),
     )
     ax.set_ylim(0, 100)
     ax.legend(fontsize=8, frameon=False)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from matplotlib.figure import Figure
 
-from kamlib.plots import PALETTE, AmountFormatter, figure
+from kamlib import format as fmt
+from kamlib.i18n import translator
+from kamlib.plots import PALETTE, AmountFormatter, figure, month_axis
 from kamlib.sections.revenue import RevenueAnalysis
 
 __all__ = ["trend", "seasonality"]
@@ -18,8 +20,14 @@ def trend(a: RevenueAnalysis, params) -> Figure | None:
     y, fc, mat, currency = a.monthly, a.forecast, a.mat, params.currency
     if y is None or len(y) == 0:
         return None
-    fig, ax = figure("Monthly revenue and forecast", ylabel=f"revenue per month ({currency})")
-    ax.plot(y.index, y.to_numpy(), color=PALETTE["account"], lw=1.6, label="revenue")
+    language = params.language
+    _, n_ = translator(language)
+    fig, ax = figure(
+        _("Monthly revenue and forecast"),
+        ylabel=_("revenue per month ({currency})").format(currency=currency),
+        language=language,
+    )
+    ax.plot(y.index, y.to_numpy(), color=PALETTE["account"], lw=1.6, label=_("revenue"))
     if mat is not None and len(mat):
         ax.plot(
             mat.index,
@@ -27,7 +35,7 @@ def trend(a: RevenueAnalysis, params) -> Figure | None:
             color=PALETTE["peer"],
             lw=1.2,
             ls="--",
-            label="moving annual total / 12",
+            label=_("moving annual total / 12"),
         )
     if fc is not None and len(fc):
         ax.fill_between(
@@ -37,7 +45,7 @@ def trend(a: RevenueAnalysis, params) -> Figure | None:
             color=PALETTE["band"],
             alpha=0.5,
             lw=0,
-            label="95 % interval",
+            label=_("95 % interval"),
         )
         ax.fill_between(
             fc.index,
@@ -46,10 +54,11 @@ def trend(a: RevenueAnalysis, params) -> Figure | None:
             color=PALETTE["forecast"],
             alpha=0.35,
             lw=0,
-            label="80 % interval",
+            label=_("80 % interval"),
         )
-        ax.plot(fc.index, fc["mean"], color=PALETTE["forecast"], lw=1.6, label="forecast")
-    ax.yaxis.set_major_formatter(AmountFormatter())
+        ax.plot(fc.index, fc["mean"], color=PALETTE["forecast"], lw=1.6, label=_("forecast"))
+    ax.yaxis.set_major_formatter(AmountFormatter(language))
+    month_axis(ax, language)
     ax.legend(loc="upper left", fontsize=8, frameon=False, ncol=3)
     return fig
 
@@ -59,8 +68,13 @@ def seasonality(a: RevenueAnalysis, params) -> Figure | None:
     pattern = a.pattern
     if pattern is None:
         return None
-    fig, ax = figure("Seasonal pattern", ylabel="effect (% of an average month)")
+    language = params.language
+    _, n_ = translator(language)
+    fig, ax = figure(
+        _("Seasonal pattern"), ylabel=_("effect (% of an average month)"), language=language
+    )
     colours = [PALETTE["account"] if v >= 0 else PALETTE["warn"] for v in pattern.to_numpy()]
-    ax.bar(pattern.index, pattern.to_numpy() * 100, color=colours)
+    names = [fmt.month_name(m, language) for m in pattern.index]
+    ax.bar(names, pattern.to_numpy() * 100, color=colours)
     ax.axhline(0, color="black", lw=0.8)
     return fig

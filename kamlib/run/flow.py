@@ -35,9 +35,11 @@ import pandas as pd
 from papermill.parameterize import parameterize_notebook
 
 from kamlib import __version__
+from kamlib import format as fmt
 from kamlib.context import ParamsStore, load, portfolio_context, resolve_as_of, share
 from kamlib.data import Dataset
 from kamlib.errors import KamError
+from kamlib.i18n import translator
 from kamlib.kpis import KPI_COLUMNS
 from kamlib.run.compose import (
     compose_account_notebook,
@@ -164,7 +166,10 @@ def run(
         _write_all(writer, [*ids, PORTFOLIO], jobs, result, on_start, on_progress)
         order = {a: i for i, a in enumerate(ids)}
         result.results.sort(key=lambda r: order[r.account_id])
-        folder.write("index.html", index_html(**index_rows(dataset, kpis, result)))
+        language = store.defaults.language
+        folder.write(
+            "index.html", index_html(language, **index_rows(dataset, kpis, result, language))
+        )
         result.seconds = time.perf_counter() - started
         content = summary(dataset, kpis, result, params_abs, store)
         folder.write("summary.json", json.dumps(content, indent=2, default=str))
@@ -215,7 +220,7 @@ class ReportWriter:
         self.folder, self.pool, self.store, self.pdf = folder, pool, store, pdf
         self.account_nb, self.portfolio_nb, self.common = account_nb, portfolio_nb, common
         self.names = dataset.get("accounts").set_index("account_id")["name"]
-        self.footer = f"Reporting date {as_of:%d %b %Y}. Produced by kam {__version__}."
+        self.as_of = as_of
 
     def write(self, key: str) -> AccountResult | None:
         """The report of account ``key`` (or of the portfolio); None when the run was stopped."""
@@ -235,7 +240,8 @@ class ReportWriter:
         if self.pool.cancel.is_set():
             return None
         notebook = f"notebooks/{key}.ipynb"
-        self.folder.write(notebook, nbformat.writes(audit_notebook(nb, failures)))
+        audit = audit_notebook(nb, failures, self.store.defaults.language)
+        self.folder.write(notebook, nbformat.writes(audit))
         essential = {c.metadata["kam"]["section"] for c in nb.cells if is_essential(c)}
 
         digest = None if is_portfolio else digest_of(nb)
@@ -252,9 +258,17 @@ class ReportWriter:
             self.folder.remove(f"{key}.html")  # no stale report from an earlier run
             self.folder.remove(f"{key}.pdf")
             return outcome("failed")
-        title = "Portfolio report" if is_portfolio else f"Key account report: {self.names[key]}"
+        _, n_ = translator(language)
+        title = (
+            _("Portfolio report")
+            if is_portfolio
+            else _("Key account report: {name}").format(name=self.names[key])
+        )
+        footer = _("Reporting date {date}. Produced by kam {version}.").format(
+            date=fmt.date(self.as_of, language), version=__version__
+        )
         try:
-            page = export_html(for_readers(nb, failures, language), title, self.footer)
+            page = export_html(for_readers(nb, failures, language), title, footer, language)
         except Exception as exc:  # noqa: BLE001 - the report could not be rendered
             self.folder.remove(f"{key}.html")
             failures = [*failures, Failure("HTML export", None, first_line(exc))]

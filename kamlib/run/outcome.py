@@ -10,7 +10,10 @@ from pathlib import Path
 import pandas as pd
 
 from kamlib import __version__
+from kamlib import format as fmt
+from kamlib.components import light
 from kamlib.data import Dataset
+from kamlib.i18n import translator
 from kamlib.measures import hhi, top5_share
 from kamlib.run.kernels import Failure
 
@@ -74,16 +77,21 @@ def describe(failures: list[Failure]) -> str:
     return f"{where}: {first.error}{more}"
 
 
-def _detail(r: AccountResult) -> str:
+def _detail(r: AccountResult, language: str = "en") -> str:
     if r.status == "ok":
         return ""
     if r.status == "partial":
-        return "not produced: " + ", ".join(dict.fromkeys(f.section for f in r.failures))
+        _, n_ = translator(language)
+        sections = dict.fromkeys(_(f.section) for f in r.failures)
+        return _("not produced: {sections}").format(sections=", ".join(sections))
     return r.error or ""
 
 
-def index_rows(dataset: Dataset, kpis: pd.DataFrame, result: RunResult) -> dict:
-    """What ``index.html`` shows: each report with its traffic light and status, the counts."""
+def index_rows(
+    dataset: Dataset, kpis: pd.DataFrame, result: RunResult, language: str = "en"
+) -> dict:
+    """What ``index.html`` shows, in ``language``: each report with its traffic light and
+    status, the counts. (A failed report's detail is the error, as the log has it.)"""
     names = dataset.get("accounts").set_index("account_id")["name"]
     rows = []
     for r in result.results:
@@ -94,17 +102,18 @@ def index_rows(dataset: Dataset, kpis: pd.DataFrame, result: RunResult) -> dict:
                 "account_id": r.account_id,
                 "report": r.report,
                 "health": kpis.at[r.account_id, "health_status"],
-                "score": "–" if pd.isna(score) else f"{score:.0f}",
+                "light": light(kpis.at[r.account_id, "health_status"], language),
+                "score": fmt.number(score, 0, language),
                 "status": r.status,
-                "detail": _detail(r),
+                "detail": _detail(r, language),
                 "notebook": r.notebook,
             }
         )
     p = result.portfolio
     return {
-        "as_of": f"{result.as_of:%d %b %Y}",
+        "as_of": fmt.date(result.as_of, language),
         "rows": rows,
-        "portfolio": {"report": p.report, "status": p.status, "detail": _detail(p)},
+        "portfolio": {"report": p.report, "status": p.status, "detail": _detail(p, language)},
         "counts": {
             "total": len(result.results),
             "ok": sum(r.status == "ok" for r in result.results),

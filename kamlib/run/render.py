@@ -23,6 +23,7 @@ from nbconvert import HTMLExporter
 from nbconvert.preprocessors import Preprocessor, TagRemovePreprocessor
 
 from kamlib import blocks
+from kamlib.i18n import N_, jinja_env, translate_markdown, translator
 from kamlib.run.compose import heading, is_essential, section_of
 from kamlib.run.kernels import Failure
 from kamlib.summary import DIGEST_MIMETYPE
@@ -39,12 +40,8 @@ __all__ = [
 ]
 
 TEMPLATES_DIR = Path(str(importlib.resources.files("kamlib") / "templates"))
-#: shown instead of a section that could not be produced, in the reader's language
-NOTICE = {
-    "en": "This section could not be produced from the data; the analyst has been told.",
-    "de": "Dieser Abschnitt konnte aus den Daten nicht erstellt werden; "
-    "das Analyseteam ist informiert.",
-}
+#: shown instead of a section that could not be produced (translated for the reader)
+NOTICE = N_("This section could not be produced from the data; the analyst has been told.")
 # papermill's marker, so that papermill.execute.remove_error_markers recognises ours
 ERROR_MARKER_TAG = "papermill-error-cell-tag"
 
@@ -59,19 +56,21 @@ def _html_cell(html: str, text: str, cell_id: str) -> nbformat.NotebookNode:
 
 
 def _notice_cell(language: str, cell_id: str) -> nbformat.NotebookNode:
-    text = NOTICE.get(language, NOTICE["en"])
+    text = translator(language)[0](NOTICE)
     return _html_cell(str(blocks.paragraph(text, "failed")), text, cell_id)
 
 
 def for_readers(
     nb: nbformat.NotebookNode, failures: Sequence[Failure], language: str = "en"
 ) -> nbformat.NotebookNode:
-    """A copy of an executed notebook for its readers: every failed section is its heading plus
-    a notice, and every section after the essential one starts a new page in print.
+    """A copy of an executed notebook for its readers, in ``language``: every failed section is
+    its heading plus a notice, and every section after the essential one starts a new page in
+    print.
 
     The failed section's title cell (the markdown cell with its ``## `` heading) is kept,
     followed by the notice; everything else of the section is dropped, so no error output,
-    half-drawn table or traceback reaches the reader.
+    half-drawn table or traceback reaches the reader. The notebooks' markdown is written in
+    English; each paragraph is a message of the catalog (:func:`kamlib.i18n.translate_markdown`).
     """
     failed = {f.section for f in failures}
     out = copy.deepcopy(nb)
@@ -86,16 +85,22 @@ def for_readers(
             continue
         cells.extend([c for c in group if heading(c)][:1])
         cells.append(_notice_cell(language, f"kam-notice-{len(cells)}"))
+    for cell in cells:
+        if cell.cell_type == "markdown":
+            cell.source = translate_markdown(cell.source, language)
     out.cells = cells
     return out
 
 
-def audit_notebook(nb: nbformat.NotebookNode, failures: Sequence[Failure]) -> nbformat.NotebookNode:
-    """The executed notebook for the audit trail: tracebacks kept, failing cells marked."""
+def audit_notebook(
+    nb: nbformat.NotebookNode, failures: Sequence[Failure], language: str = "en"
+) -> nbformat.NotebookNode:
+    """The executed notebook for the audit trail: tracebacks kept, failing cells marked (the
+    marks in ``language``, the run's default language: the audit trail is the analyst's)."""
     out = copy.deepcopy(nb)
     if not failures:
         return out
-    markers = _PAGES.get_template("audit.html.j2").module
+    markers = _pages(language).get_template("audit.html.j2").module
     failing = {f.cell: f for f in failures if f.cell is not None}
     cells = []
     for index, cell in enumerate(out.cells):
@@ -123,10 +128,12 @@ class _DropStderr(Preprocessor):
         return cell, resources
 
 
-def export_html(nb: nbformat.NotebookNode, title: str, footer: str) -> str:
-    """Render an executed notebook to self-contained HTML without code or network resources."""
+def export_html(nb: nbformat.NotebookNode, title: str, footer: str, language: str = "en") -> str:
+    """Render an executed notebook to self-contained HTML without code or network resources,
+    its ``lang`` attribute ``language``."""
     exporter = HTMLExporter(
         template_name="kam",
+        language_code=language,
         extra_template_basedirs=[str(TEMPLATES_DIR)],
         exclude_input=True,
         exclude_input_prompt=True,
@@ -154,15 +161,12 @@ def export_html(nb: nbformat.NotebookNode, title: str, footer: str) -> str:
     return body
 
 
-_PAGES = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR / "pages")),
-    autoescape=True,
-    undefined=jinja2.StrictUndefined,
-    keep_trailing_newline=True,
-)
+def _pages(language: str = "en") -> jinja2.Environment:
+    """The page templates (index, audit marks) with the translations of ``language``."""
+    return jinja_env(str(TEMPLATES_DIR / "pages"), language)
 
 
-def index_html(**context) -> str:
+def index_html(language: str = "en", **context) -> str:
     """``index.html``: every report of the run with its traffic light and status.
 
     Parameters
@@ -171,9 +175,13 @@ def index_html(**context) -> str:
         ``as_of`` (a date text), ``rows`` (dicts with ``name``, ``account_id``, ``report``,
         ``health``, ``score``, ``status``, ``detail``), ``portfolio`` (a row), ``counts``,
         ``css`` and ``version``; all text is escaped by the template.
+    language : str
+        The run's default language (the index is for the analyst and the team).
     """
     css = (TEMPLATES_DIR / "kam" / "static" / "kam.css").read_text(encoding="utf-8")
-    return _PAGES.get_template("index.html.j2").render(css=css, **context)
+    return (
+        _pages(language).get_template("index.html.j2").render(css=css, language=language, **context)
+    )
 
 
 def digest_of(nb: nbformat.NotebookNode) -> dict | None:

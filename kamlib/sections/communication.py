@@ -13,8 +13,10 @@ from dataclasses import dataclass
 import pandas as pd
 
 from kamlib import blocks
+from kamlib import format as fmt
 from kamlib.components import Finding, component_findings
 from kamlib.frames import AccountFrames
+from kamlib.i18n import translator
 from kamlib.measures import ROLE_GAP_DAYS, contact_roles, reached
 from kamlib.periods import Window
 
@@ -47,7 +49,7 @@ def channel_mix(interactions: pd.DataFrame, window: Window) -> pd.DataFrame:
     inside = interactions.loc[window.contains(interactions["date"])]
     if inside.empty or "channel" not in inside:
         return pd.DataFrame(columns=["contacts", "share"])
-    counts = inside["channel"].fillna("not stated").value_counts()
+    counts = inside["channel"].fillna(fmt.NOT_STATED).value_counts()
     return pd.DataFrame({"contacts": counts, "share": counts / counts.sum()}).rename_axis("channel")
 
 
@@ -125,46 +127,77 @@ def sentences(a: CommunicationAnalysis, params) -> list[str]:
     """The communication part's statements in words (none without contact records)."""
     if not a.recorded:
         return []
+    language = params.language
+    _, n_ = translator(language)
     total = int(a.monthly.sum())
     target, days = params.targets.contacts_per_month, params.targets.days_since_contact
     lines = [
-        f"{total} contacts in the last 12 months, {total / 12:.1f} a month (target {target:g} a month)."
+        n_(
+            "{n} contact in the last 12 months, {rate} a month (target {target} a month).",
+            "{n} contacts in the last 12 months, {rate} a month (target {target} a month).",
+            total,
+        ).format(
+            n=fmt.number(total, 0, language),
+            rate=fmt.number(total / 12, 1, language),
+            target=fmt.number(target, 1 if target % 1 else 0, language),
+        )
     ]
     since = a.kpi["days_since_contact"]
     if pd.notna(since):
-        verdict = "past" if since > days else "within"
+        text = (
+            n_(
+                "The last contact was {n} day ago (past the target of {days} days).",
+                "The last contact was {n} days ago (past the target of {days} days).",
+                int(since),
+            )
+            if since > days
+            else n_(
+                "The last contact was {n} day ago (within the target of {days} days).",
+                "The last contact was {n} days ago (within the target of {days} days).",
+                int(since),
+            )
+        )
         lines.append(
-            f"The last contact was {int(since)} days ago ({verdict} the target of {days:.0f} days)."
+            text.format(n=fmt.number(since, 0, language), days=fmt.number(days, 0, language))
         )
     else:
-        lines.append("This account has never been contacted.")
+        lines.append(_("This account has never been contacted."))
     if pd.notna(a.customer_share):
-        lines.append(f"The customer started {a.customer_share:.0%} of the contacts.")
+        lines.append(
+            _("The customer started {share} of the contacts.").format(
+                share=fmt.pct(a.customer_share, 0, language)
+            )
+        )
     return lines
 
 
 def summary(a: CommunicationAnalysis, params) -> blocks.Html:
     """The communication statements, or why there are none."""
-    return blocks.paragraphs(sentences(a, params), "No contact records in this dataset.")
+    _, n_ = translator(params.language)
+    return blocks.paragraphs(sentences(a, params), _("No contact records in this dataset."))
 
 
 def channels_table(a: CommunicationAnalysis, params) -> blocks.Html:
     """Contacts per channel in the window."""
+    _, n_ = translator(params.language)
     return blocks.table(
         a.channels.reset_index() if len(a.channels) else None,
         {"contacts": "int", "share": "pct0"},
-        caption="Channels, last 12 months",
+        caption=_("Channels, last 12 months"),
         language=params.language,
-        empty="No contacts in the last 12 months.",
+        empty=_("No contacts in the last 12 months."),
     )
 
 
 def roles_table(a: CommunicationAnalysis, params) -> blocks.Html:
     """Every contact role with its last contact and whether it is a gap."""
+    _, n_ = translator(params.language)
     return blocks.table(
         a.roles.reset_index() if len(a.roles) else None,
         {"last_contact": "date", "days_since": "int", "gap": "yesno"},
-        caption=f"Roles reached (gap: never, or not for more than {ROLE_GAP_DAYS} days)",
+        caption=_("Roles reached (gap: never, or not for more than {days} days)").format(
+            days=ROLE_GAP_DAYS
+        ),
         language=params.language,
-        empty="No contact records in this dataset.",
+        empty=_("No contact records in this dataset."),
     )

@@ -14,8 +14,10 @@ import numpy as np
 import pandas as pd
 
 from kamlib import blocks
+from kamlib import format as fmt
 from kamlib.components import Finding, component_findings
 from kamlib.frames import AccountFrames
+from kamlib.i18n import translator
 from kamlib.measures import category_counts, column, happened, is_open, resolution_days
 from kamlib.periods import Window
 
@@ -86,10 +88,10 @@ def categories(complaints: pd.DataFrame, window: Window) -> pd.DataFrame:
     inside = complaints.loc[window.contains(complaints["opened_date"])]
     if inside.empty:
         return pd.DataFrame()
-    cat = column(inside, "category", np.nan).fillna("not stated")
-    sev = column(inside, "severity", np.nan).fillna("not stated")
+    cat = column(inside, "category", np.nan).fillna(fmt.NOT_STATED)
+    sev = column(inside, "severity", np.nan).fillna(fmt.NOT_STATED)
     table = pd.crosstab(cat.rename("category"), sev.rename("severity"))
-    order = [s for s in ("critical", "high", "medium", "low", "not stated") if s in table.columns]
+    order = [s for s in ("critical", "high", "medium", "low", fmt.NOT_STATED) if s in table.columns]
     table = table[order]
     table["total"] = table.sum(axis=1)
     return table.sort_values("total", ascending=False)
@@ -143,58 +145,90 @@ def findings(a: ComplaintAnalysis, params) -> list[Finding]:
     return component_findings(a.kpi, params, "complaints")
 
 
-def _count(n: int, noun: str) -> str:
-    """``1 complaint``, ``2 complaints``."""
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
-
-
 def sentences(a: ComplaintAnalysis, params) -> list[str]:
     """The complaints part's statements in words (none without a complaints table)."""
     if not a.recorded:
         return []
-    opened = int(a.monthly["opened"].sum())
+    language = params.language
+    _, n_ = translator(language)
+    num = lambda v: fmt.number(v, 0, language)  # noqa: E731
+    opened, still_open = int(a.monthly["opened"].sum()), len(a.backlog)
     lines = [
-        f"{_count(opened, 'complaint')} opened in the last 12 months; {len(a.backlog)} open at the "
-        "reporting date"
-        + (f", the oldest {int(a.backlog['age_days'].max())} days old." if len(a.backlog) else ".")
+        n_(
+            "{n} complaint opened in the last 12 months.",
+            "{n} complaints opened in the last 12 months.",
+            opened,
+        ).format(n=num(opened))
     ]
+    if still_open:
+        oldest = int(a.backlog["age_days"].max())
+        lines.append(
+            n_(
+                "{n} open at the reporting date, the oldest {days} days old.",
+                "{n} open at the reporting date, the oldest {days} days old.",
+                still_open,
+            ).format(n=num(still_open), days=num(oldest))
+        )
+    else:
+        lines.append(_("No complaint open at the reporting date."))
     r = a.resolution
     if r["n"]:
-        verdict = "within" if r["median"] <= a.target_days else "above"
+        text = (
+            n_(
+                "Resolution time of the {n} complaint closed in the window: median {median} "
+                "days, 90th percentile {p90} days (within the target of {target} days).",
+                "Resolution time of the {n} complaints closed in the window: median {median} "
+                "days, 90th percentile {p90} days (within the target of {target} days).",
+                r["n"],
+            )
+            if r["median"] <= a.target_days
+            else n_(
+                "Resolution time of the {n} complaint closed in the window: median {median} "
+                "days, 90th percentile {p90} days (above the target of {target} days).",
+                "Resolution time of the {n} complaints closed in the window: median {median} "
+                "days, 90th percentile {p90} days (above the target of {target} days).",
+                r["n"],
+            )
+        )
         lines.append(
-            f"Resolution time of the {_count(r['n'], 'complaint')} closed in the window: median "
-            f"{r['median']:.0f} days, 90th percentile {r['p90']:.0f} days ({verdict} the "
-            f"target of {a.target_days:.0f} days)."
+            text.format(
+                n=num(r["n"]), median=num(r["median"]), p90=num(r["p90"]), target=num(a.target_days)
+            )
         )
     if len(a.repeats):
         lines.append(
-            "Repeated complaints: " + ", ".join(f"{k} ({v})" for k, v in a.repeats.items()) + "."
+            _("Repeated complaints: {categories}.").format(
+                categories=", ".join(f"{k} ({num(v)})" for k, v in a.repeats.items())
+            )
         )
     return lines
 
 
 def summary(a: ComplaintAnalysis, params) -> blocks.Html:
     """The complaints statements, or why there are none."""
-    return blocks.paragraphs(sentences(a, params), "No complaint records in this dataset.")
+    _, n_ = translator(params.language)
+    return blocks.paragraphs(sentences(a, params), _("No complaint records in this dataset."))
 
 
 def backlog_table(a: ComplaintAnalysis, params) -> blocks.Html:
     """The open complaints, oldest first."""
+    _, n_ = translator(params.language)
     return blocks.table(
         a.backlog if a.recorded else None,
         {"opened_date": "date", "age_days": "int"},
-        caption="Open complaints",
+        caption=_("Open complaints"),
         language=params.language,
-        empty="No open complaints.",
+        empty=_("No open complaints."),
     )
 
 
 def categories_table(a: ComplaintAnalysis, params) -> blocks.Html:
     """Complaints of the window by category and severity."""
+    _, n_ = translator(params.language)
     return blocks.table(
         a.categories.reset_index() if len(a.categories) else None,
         {},
-        caption="Complaints by category and severity, last 12 months",
+        caption=_("Complaints by category and severity, last 12 months"),
         language=params.language,
-        empty="No complaints in the last 12 months.",
+        empty=_("No complaints in the last 12 months."),
     )

@@ -16,8 +16,10 @@ import numpy as np
 import pandas as pd
 
 from kamlib import blocks
+from kamlib import format as fmt
 from kamlib.components import Finding, component_findings
 from kamlib.frames import AccountFrames
+from kamlib.i18n import N_, translator
 from kamlib.measures import (
     column,
     days_late,
@@ -288,7 +290,9 @@ def findings(a: ContractAnalysis, params) -> list[Finding]:
             Finding(
                 "red",
                 "contract_terms",
-                f"{over:,.0f} {params.currency} of invoices are more than 30 days overdue.",
+                translator(params.language)[0](
+                    "{amount} of invoices are more than 30 days overdue."
+                ).format(amount=fmt.money(over, params.currency, params.language, compact=False)),
                 fact="receivables_over_30_days",
             )
         )
@@ -299,16 +303,42 @@ def delivery_sentences(a: ContractAnalysis, params) -> list[str]:
     """What the delivery part says in words."""
     if not len(a.otif_monthly):
         return []
+    language = params.language
+    _, n_ = translator(language)
     otif, orders = a.kpi["otif_rate"], int(a.otif_monthly["orders"].sum())
-    verdict = "meets" if otif >= a.otif_target else "misses"
+    values = {
+        "otif": fmt.pct(otif, 1, language),
+        "orders": orders,
+        "agreed": fmt.pct(a.otif_target, 0, language),
+    }
     lines = [
-        f"{otif:.1%} of the {orders} orders promised in the last 12 months were delivered on "
-        f"time and in full; this {verdict} the agreed {a.otif_target:.0%}."
+        (
+            n_(
+                "{otif} of the {orders} order promised in the last 12 months were delivered on "
+                "time and in full; this meets the agreed {agreed}.",
+                "{otif} of the {orders} orders promised in the last 12 months were delivered on "
+                "time and in full; this meets the agreed {agreed}.",
+                orders,
+            )
+            if otif >= a.otif_target
+            else n_(
+                "{otif} of the {orders} order promised in the last 12 months were delivered on "
+                "time and in full; this misses the agreed {agreed}.",
+                "{otif} of the {orders} orders promised in the last 12 months were delivered on "
+                "time and in full; this misses the agreed {agreed}.",
+                orders,
+            )
+        ).format(**values)
     ]
     if len(a.open_orders):
+        n = len(a.open_orders)
         lines.append(
-            f"{len(a.open_orders)} order(s) are past their promised date and not delivered, "
-            f"the oldest by {int(a.open_orders['days_overdue'].max())} days."
+            n_(
+                "{n} order is past its promised date and not delivered, by {days} days.",
+                "{n} orders are past their promised date and not delivered, the oldest by "
+                "{days} days.",
+                n,
+            ).format(n=n, days=int(a.open_orders["days_overdue"].max()))
         )
     return lines
 
@@ -317,13 +347,24 @@ def price_sentences(a: ContractAnalysis, params) -> list[str]:
     """What the price part says in words."""
     if not len(a.leakage):
         return []
-    word = "lost" if a.leakage_total < 0 else "gained"
+    language = params.language
+    _, n_ = translator(language)
+    amount = fmt.money(abs(a.leakage_total), params.currency, language, compact=False)
     lines = [
-        f"Against the agreed price list, {abs(a.leakage_total):,.0f} {params.currency} were "
-        f"{word} in the last 12 months."
+        (
+            _("Against the agreed price list, {amount} were lost in the last 12 months.")
+            if a.leakage_total < 0
+            else _("Against the agreed price list, {amount} were gained in the last 12 months.")
+        ).format(amount=amount)
     ]
     if a.unpriced_rows:
-        lines.append(f"{a.unpriced_rows} sales row(s) had no agreed price to compare with.")
+        lines.append(
+            n_(
+                "{n} sales row had no agreed price to compare with.",
+                "{n} sales rows had no agreed price to compare with.",
+                a.unpriced_rows,
+            ).format(n=a.unpriced_rows)
+        )
     return lines
 
 
@@ -331,17 +372,26 @@ def payment_sentences(a: ContractAnalysis, params) -> list[str]:
     """What the payment part says in words."""
     if not len(a.payments):
         return []
+    language = params.language
+    _, n_ = translator(language)
     dso_text = (
-        f"DSO {a.dso:.0f} days"
+        _("DSO {days} days").format(days=fmt.number(a.dso, 0, language))
         if np.isfinite(a.dso)
-        else "no DSO, as nothing was invoiced in the last 90 days"
+        else _("no DSO, as nothing was invoiced in the last 90 days")
     )
     return [
-        f"Invoices due in the last 12 months were paid "
-        f"{a.payments['days_to_pay'].mean():.0f} days after invoicing on average "
-        f"(terms: {a.payment_days} days), {a.kpi['avg_days_late']:.1f} days late.",
-        f"Overdue at the reporting date: {a.kpi['overdue_amount']:,.0f} {params.currency}; "
-        f"{dso_text}.",
+        _(
+            "Invoices due in the last 12 months were paid {days} days after invoicing on "
+            "average (terms: {terms} days), {late} days late."
+        ).format(
+            days=fmt.number(a.payments["days_to_pay"].mean(), 0, language),
+            terms=a.payment_days,
+            late=fmt.number(a.kpi["avg_days_late"], 1, language),
+        ),
+        _("Overdue at the reporting date: {amount}; {dso}.").format(
+            amount=fmt.money(a.kpi["overdue_amount"], params.currency, language, compact=False),
+            dso=dso_text,
+        ),
     ]
 
 
@@ -354,62 +404,90 @@ def sentences(a: ContractAnalysis, params) -> list[str]:
     ]
 
 
+#: kam's own words in the tables of the section, as the reader reads them
+WORDS = {
+    "current": N_("current"),
+    "over 90": N_("over 90"),
+    "on time": N_("on time"),
+    "1-2 days": N_("1-2 days"),
+    "3-7 days": N_("3-7 days"),
+    "8-14 days": N_("8-14 days"),
+    "over 14 days": N_("over 14 days"),
+    "open-ended": N_("open-ended"),
+    "notice passed": N_("notice passed"),
+    "notice due": N_("notice due"),
+}
+
+
+def words(label: str, language: str) -> str:
+    """A label the section wrote (an ageing bucket, a delay, a flag) in ``language``."""
+    return translator(language)[0](WORDS[label]) if label in WORDS else label
+
+
 def delivery_summary(a: ContractAnalysis, params) -> blocks.Html:
     """The delivery statements, or why there are none."""
+    _, n_ = translator(params.language)
     return blocks.paragraphs(
         delivery_sentences(a, params),
-        "No deliveries recorded for this account in the last 12 months.",
+        _("No deliveries recorded for this account in the last 12 months."),
     )
 
 
 def late_table(a: ContractAnalysis, params) -> blocks.Html:
     """Delivered orders of the window by days late."""
+    _, n_ = translator(params.language)
+    table = a.late_distribution.rename(index=lambda x: words(x, params.language))
     return blocks.table(
-        a.late_distribution.reset_index() if len(a.late_distribution) else None,
+        table.reset_index() if len(table) else None,
         {"orders": "int"},
-        caption="Delivered orders by days late, last 12 months",
+        caption=_("Delivered orders by days late, last 12 months"),
         language=params.language,
-        empty="No delivered orders in the last 12 months.",
+        empty=_("No delivered orders in the last 12 months."),
     )
 
 
 def open_orders_table(a: ContractAnalysis, params) -> blocks.Html:
     """The ten oldest orders past their promised date."""
+    _, n_ = translator(params.language)
     return blocks.table(
         a.open_orders.head(10),
         {"promised_date": "date", "days_overdue": "int"},
-        caption="Open orders past their promised date",
+        caption=_("Open orders past their promised date"),
         language=params.language,
-        empty="No open order is past its promised date.",
+        empty=_("No open order is past its promised date."),
     )
 
 
 def co_movement_note(a: ContractAnalysis, params) -> blocks.Html:
     """Whether the delivery rating moves with OTIF, in one sentence."""
-    return blocks.paragraph(co_movement(a.delivery_satisfaction))
+    return blocks.paragraph(co_movement(a.delivery_satisfaction, params.language))
 
 
 def rating_table(a: ContractAnalysis, params) -> blocks.Html:
     """OTIF and the delivery rating per half-year."""
+    _, n_ = translator(params.language)
+    table = a.delivery_satisfaction.rename(index=lambda h: fmt.half_year(h, params.language))
     return blocks.table(
-        a.delivery_satisfaction.reset_index() if len(a.delivery_satisfaction) else None,
+        table.reset_index() if len(table) else None,
         {"otif": "pct", "rating_delivery": "num2", "answers": "int"},
-        caption="OTIF and the customer's delivery rating (1-5) per half-year",
+        caption=_("OTIF and the customer's delivery rating (1-5) per half-year"),
         language=params.language,
-        empty="No delivery ratings to set against OTIF.",
+        empty=_("No delivery ratings to set against OTIF."),
     )
 
 
 def prices_summary(a: ContractAnalysis, params) -> blocks.Html:
     """The price statements, or why there are none."""
+    _, n_ = translator(params.language)
     return blocks.paragraphs(
         price_sentences(a, params),
-        "No price list or no quantities for this account: prices cannot be checked.",
+        _("No price list or no quantities for this account: prices cannot be checked."),
     )
 
 
 def leakage_table(a: ContractAnalysis, params) -> blocks.Html:
     """Deviation from the agreed prices by product, largest loss first."""
+    _, n_ = translator(params.language)
     return blocks.table(
         a.leakage.reset_index() if len(a.leakage) else None,
         {
@@ -418,46 +496,56 @@ def leakage_table(a: ContractAnalysis, params) -> blocks.Html:
             "deviation_share": "pct",
             "unpriced_rows": "int",
         },
-        caption="Deviation from the agreed prices by product, last 12 months (largest loss first)",
+        caption=_(
+            "Deviation from the agreed prices by product, last 12 months (largest loss first)"
+        ),
         currency=params.currency,
         language=params.language,
-        empty="No sales to compare with a price list.",
+        empty=_("No sales to compare with a price list."),
     )
 
 
 def payments_summary(a: ContractAnalysis, params) -> blocks.Html:
     """The payment statements, or why there are none."""
-    return blocks.paragraphs(payment_sentences(a, params), "No invoices for this account.")
+    _, n_ = translator(params.language)
+    return blocks.paragraphs(payment_sentences(a, params), _("No invoices for this account."))
 
 
 def ageing_table(a: ContractAnalysis, params) -> blocks.Html:
     """Open receivables by days past due."""
+    _, n_ = translator(params.language)
+    table = a.ageing.rename(index=lambda x: words(x, params.language))
     return blocks.table(
-        a.ageing.reset_index() if len(a.ageing) else None,
+        table.reset_index() if len(table) else None,
         {"amount": "money", "invoices": "int"},
-        caption="Open receivables at the reporting date by days past due",
+        caption=_("Open receivables at the reporting date by days past due"),
         currency=params.currency,
         language=params.language,
-        empty="No invoices for this account.",
+        empty=_("No invoices for this account."),
     )
 
 
 def overdue_table(a: ContractAnalysis, params) -> blocks.Html:
     """The overdue amount at each of the last 12 month ends."""
+    _, n_ = translator(params.language)
     return blocks.table(
         a.overdue.reset_index() if len(a.overdue) else None,
         {"month_end": "date", "overdue": "money"},
-        caption="Overdue amount at each month end",
+        caption=_("Overdue amount at each month end"),
         currency=params.currency,
         language=params.language,
-        empty="No invoices for this account.",
+        empty=_("No invoices for this account."),
     )
 
 
 def dates_table(a: ContractAnalysis, params) -> blocks.Html:
     """The contracts in force with their end and notice dates."""
+    _, n_ = translator(params.language)
+    dates = a.dates
+    if len(dates):
+        dates = dates.assign(flag=dates["flag"].map(lambda f: words(f, params.language)))
     return blocks.table(
-        a.dates,
+        dates,
         {
             "start_date": "date",
             "end_date": "date",
@@ -465,9 +553,9 @@ def dates_table(a: ContractAnalysis, params) -> blocks.Html:
             "days_to_end": "int",
             "days_to_notice": "int",
         },
-        caption="Contracts in force",
+        caption=_("Contracts in force"),
         language=params.language,
-        empty="No contract in force is recorded for this account.",
+        empty=_("No contract in force is recorded for this account."),
     )
 
 
@@ -502,16 +590,28 @@ def delivery_and_satisfaction(
     return out.rename_axis("half_year")
 
 
-def co_movement(table: pd.DataFrame) -> str:
+def co_movement(table: pd.DataFrame, language: str = "en") -> str:
     """Whether delivery ratings move with OTIF, in words (Spearman correlation, 4+ periods)."""
+    _, n_ = translator(language)
     if len(table) < 4:
-        return "Too few half-years with both deliveries and delivery ratings to compare them."
+        return _("Too few half-years with both deliveries and delivery ratings to compare them.")
     varies = table["otif"].nunique() > 1 and table["rating_delivery"].nunique() > 1
     rho = table["otif"].corr(table["rating_delivery"], method="spearman") if varies else np.nan
     if np.isnan(rho):
-        return "OTIF or the delivery rating did not vary, so they cannot be compared."
-    strength = "closely" if abs(rho) >= 0.7 else ("somewhat" if abs(rho) >= 0.4 else "hardly")
-    return (
-        f"The delivery rating moves {strength} with OTIF over {len(table)} half-years "
-        f"(Spearman rank correlation {rho:.2f})."
-    )
+        return _("OTIF or the delivery rating did not vary, so they cannot be compared.")
+    if abs(rho) >= 0.7:
+        text = _(
+            "The delivery rating moves closely with OTIF over {n} half-years "
+            "(Spearman rank correlation {rho})."
+        )
+    elif abs(rho) >= 0.4:
+        text = _(
+            "The delivery rating moves somewhat with OTIF over {n} half-years "
+            "(Spearman rank correlation {rho})."
+        )
+    else:
+        text = _(
+            "The delivery rating hardly moves with OTIF over {n} half-years "
+            "(Spearman rank correlation {rho})."
+        )
+    return text.format(n=len(table), rho=fmt.number(rho, 2, language))

@@ -16,6 +16,7 @@ from kamlib import blocks
 from kamlib import format as fmt
 from kamlib.components import Finding
 from kamlib.frames import AccountFrames
+from kamlib.i18n import N_, translator
 from kamlib.measures import growth, percentile
 from kamlib.periods import window
 
@@ -35,6 +36,8 @@ __all__ = [
 ]
 
 WHITESPACE_SHARE = 0.5  # a product is whitespace when at least half the segment's peers buy it
+#: the windows of :func:`relative_growth`, as the reader reads them
+WINDOWS = {"last 12 months": N_("last 12 months"), "previous 12 months": N_("previous 12 months")}
 
 
 def _growth(values: pd.Series, dates: pd.Series, as_of: pd.Timestamp, lag: int = 0) -> float:
@@ -163,46 +166,66 @@ def analyse(frames: AccountFrames, params) -> MarketAnalysis:
     )
 
 
-def _ordinal(n: int) -> str:
-    """1st, 2nd, 3rd, 4th, 11th, 12th, 13th, 21st, 33rd."""
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
-
-
 def sentences(a: MarketAnalysis, params) -> list[str]:
     """The market section's statements in words (amounts in the account's currency)."""
     currency, language = params.currency, params.language
+    _, n_ = translator(language)
     lines = []
     if a.segment is None:
-        return ["No segment is recorded for this account, so it cannot be compared with a market."]
+        return [
+            _("No segment is recorded for this account, so it cannot be compared with a market.")
+        ]
     if a.growth is None:
-        lines.append(f"No market volume data for the segment {a.segment}.")
+        lines.append(
+            _("No market volume data for the segment {segment}.").format(segment=a.segment)
+        )
     else:
         g = a.growth.loc["last 12 months"]
         if np.isnan(g["difference_pp"]):
-            lines.append("Growth cannot be compared with the market: a window has no revenue.")
+            lines.append(_("Growth cannot be compared with the market: a window has no revenue."))
         else:
-            verdict = "outperformed" if g["difference_pp"] >= 0 else "lost ground against"
+            text = (
+                _(
+                    "Over the last 12 months the account grew {account}, the {segment} market "
+                    "{market}: it outperformed the market by {difference}."
+                )
+                if g["difference_pp"] >= 0
+                else _(
+                    "Over the last 12 months the account grew {account}, the {segment} market "
+                    "{market}: it lost ground against the market by {difference}."
+                )
+            )
             lines.append(
-                f"Over the last 12 months the account grew {g['account_growth']:+.1%}, the "
-                f"{a.segment} market {g['market_growth']:+.1%}: it {verdict} the market by "
-                f"{abs(g['difference_pp']) * 100:.1f} percentage points."
+                text.format(
+                    account=fmt.pct(g["account_growth"], 1, language, signed=True),
+                    market=fmt.pct(g["market_growth"], 1, language, signed=True),
+                    segment=a.segment,
+                    difference=fmt.pp(abs(g["difference_pp"]), 1, language).lstrip("+"),
+                )
             )
     if not np.isnan(a.growth_percentile):
         lines.append(
-            f"Its growth ranks at the {_ordinal(round(a.growth_percentile))} percentile of the "
-            f"{a.peers} other key accounts in its segment."
+            n_(
+                "Its growth ranks at the {percentile} percentile of the {n} other key account in "
+                "its segment.",
+                "Its growth ranks at the {percentile} percentile of the {n} other key accounts in "
+                "its segment.",
+                a.peers,
+            ).format(percentile=fmt.ordinal(round(a.growth_percentile), language), n=a.peers)
         )
     if a.wallet is not None and len(a.wallet):
         full = a.wallet.loc[~a.wallet["partial"]]
         if len(full):
             last = full.iloc[-1]
             lines.append(
-                f"Share of wallet in {int(full.index[-1])}: {fmt.pct(last['share'], 0, language)} "
-                f"of an estimated wallet of {fmt.money(last['wallet'], currency, language)}."
+                _("Share of wallet in {year}: {share} of an estimated wallet of {wallet}.").format(
+                    year=int(full.index[-1]),
+                    share=fmt.pct(last["share"], 0, language),
+                    wallet=fmt.money(last["wallet"], currency, language),
+                )
             )
     else:
-        lines.append("No wallet estimate (potential) for this account.")
+        lines.append(_("No wallet estimate (potential) for this account."))
     return lines
 
 
@@ -212,12 +235,15 @@ def findings(a: MarketAnalysis, params) -> list[Finding]:
         return []
     diff = a.growth.loc["last 12 months", "difference_pp"]
     if diff < -0.05:
+        _, n_ = translator(params.language)
         return [
             Finding(
                 "yellow",
                 "market",
-                f"The account grew {abs(diff) * 100:.1f} percentage "
-                f"points slower than its market ({a.segment}).",
+                _("The account grew {difference} slower than its market ({segment}).").format(
+                    difference=fmt.pp(abs(diff), 1, params.language).lstrip("+"),
+                    segment=a.segment,
+                ),
                 fact="growth_behind_market",
             )
         ]
@@ -226,26 +252,34 @@ def findings(a: MarketAnalysis, params) -> list[Finding]:
 
 def summary(a: MarketAnalysis, params) -> blocks.Html:
     """The market statements."""
-    return blocks.paragraphs(sentences(a, params), "No market data.")
+    _, n_ = translator(params.language)
+    return blocks.paragraphs(sentences(a, params), _("No market data."))
 
 
 def growth_table(a: MarketAnalysis, params) -> blocks.Html:
     """The account's and the market's growth, and the difference in percentage points."""
+    _, n_ = translator(params.language)
+    growth = None
+    if a.growth is not None:
+        growth = a.growth.rename(index=lambda w: _(WINDOWS.get(w, w))).reset_index()
     return blocks.table(
-        a.growth.reset_index() if a.growth is not None else None,
+        growth,
         {"account_growth": "pct", "market_growth": "pct", "difference_pp": "pp"},
-        caption="Growth against the market",
+        caption=_("Growth against the market"),
         language=params.language,
-        empty="No market volume for the account's segment.",
+        empty=_("No market volume for the account's segment."),
     )
 
 
 def whitespace_table(a: MarketAnalysis, params) -> blocks.Html:
     """Products most comparable key accounts buy and this account does not."""
+    _, n_ = translator(params.language)
     return blocks.table(
         a.whitespace.reset_index() if a.whitespace is not None else None,
         {"peers_buying": "pct0"},
-        caption="Whitespace: products most comparable key accounts buy and this account does not",
+        caption=_(
+            "Whitespace: products most comparable key accounts buy and this account does not"
+        ),
         language=params.language,
-        empty="No whitespace found among the products of comparable key accounts.",
+        empty=_("No whitespace found among the products of comparable key accounts."),
     )

@@ -18,9 +18,10 @@ import pandas as pd
 
 from kamlib import blocks
 from kamlib import format as fmt
-from kamlib.components import COMPONENTS, HEALTH_KPIS, Finding
+from kamlib.components import COMPONENTS, HEALTH_KPIS, Finding, light
 from kamlib.frames import PortfolioFrames
 from kamlib.health import weight_sensitivity
+from kamlib.i18n import translator
 from kamlib.measures import abc_class, gini, growth, hhi, revenue_share, top5_share
 from kamlib.periods import window
 
@@ -112,6 +113,8 @@ def concentration_history(
 
 def alerts(kpis: pd.DataFrame, names: pd.Series, params) -> list[str]:
     """Dependency alerts against ``params.concentration`` and the revenue at risk."""
+    language = params.language
+    _, n_ = translator(language)
     out = []
     share = kpis["revenue_share"].dropna()
     if share.empty:
@@ -120,15 +123,25 @@ def alerts(kpis: pd.DataFrame, names: pd.Series, params) -> list[str]:
     limit = params.concentration.single_account_share
     if share[top] > limit:
         out.append(
-            f"{names.get(top, top)} alone brings {share[top]:.1%} of the revenue (alert "
-            f"above {limit:.0%}): losing it would cost "
-            f"{fmt.money(kpis.at[top, 'revenue_12m'], params.currency, params.language)} a year."
+            _(
+                "{account} alone brings {share} of the revenue (alert above {limit}): losing it "
+                "would cost {amount} a year."
+            ).format(
+                account=names.get(top, top),
+                share=fmt.pct(share[top], 1, language),
+                limit=fmt.pct(limit, 0, language),
+                amount=fmt.money(kpis.at[top, "revenue_12m"], params.currency, language),
+            )
         )
     top5 = top5_share(kpis["revenue_12m"])
     if top5 > params.concentration.top5_share:
         out.append(
-            f"The five largest accounts bring {top5:.1%} of the revenue (alert above "
-            f"{params.concentration.top5_share:.0%})."
+            _(
+                "The five largest accounts bring {share} of the revenue (alert above {limit})."
+            ).format(
+                share=fmt.pct(top5, 1, language),
+                limit=fmt.pct(params.concentration.top5_share, 0, language),
+            )
         )
     return out
 
@@ -191,10 +204,11 @@ def group_rollup(kpis: pd.DataFrame, accounts: pd.DataFrame) -> pd.DataFrame:
     return out.rename_axis("parent_id")
 
 
-def ranking(kpis: pd.DataFrame, accounts: pd.DataFrame) -> pd.DataFrame:
+def ranking(kpis: pd.DataFrame, accounts: pd.DataFrame, language: str = "en") -> pd.DataFrame:
     """Accounts ranked by health score (worst first), with the components that cost most.
 
-    ``reasons`` names the red and yellow components, worst first (by points lost).
+    ``reasons`` names the red and yellow components, worst first (by points lost), in
+    ``language``.
     """
     names = accounts.set_index("account_id")["name"]
     lost = pd.DataFrame({k: kpis[f"weight_{k}"] * (100 - kpis[f"score_{k}"]) for k in HEALTH_KPIS})
@@ -206,7 +220,13 @@ def ranking(kpis: pd.DataFrame, accounts: pd.DataFrame) -> pd.DataFrame:
             for k in lost.loc[account_id].sort_values(ascending=False).index
             if status.at[account_id, k] in ("red", "yellow")
         ]
-        return ", ".join(f"{COMPONENTS[k].reason} ({status.at[account_id, k]})" for k in bad) or "-"
+        return (
+            ", ".join(
+                f"{COMPONENTS[k].reason_for(language)} ({light(status.at[account_id, k], language)})"
+                for k in bad
+            )
+            or fmt.DASH
+        )
 
     out = pd.DataFrame(
         {
@@ -224,28 +244,46 @@ def ranking(kpis: pd.DataFrame, accounts: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def sensitivity_sentence(table: pd.DataFrame) -> str:
+def sensitivity_sentence(table: pd.DataFrame, language: str = "en") -> str:
     """The robustness check of the ranking (:func:`kamlib.health.weight_sensitivity`) in one
     sentence."""
+    _, n_ = translator(language)
     if table.empty or table["spearman"].isna().all():
-        return (
+        return _(
             "Fewer than two accounts have different health scores, so there is no ranking "
             "whose robustness could be tested."
         )
     table = table.dropna(subset=["spearman"])
     worst = table.loc[table["spearman"].idxmin()]
-    component = f'"{COMPONENTS[worst["component"]].label}"'
+    component = COMPONENTS[worst["component"]].label_for(language)
     changes = int(table["status_changes"].max())
-    accounts = "1 account changes its" if changes == 1 else f"{changes} accounts change their"
-    return (
-        f"Moving any single weight by 20 % keeps the ranking of the accounts nearly the same "
-        f"(lowest rank correlation {worst['spearman']:.3f}, when the weight of "
-        f"{component} moves); at most {accounts} traffic light "
-        f"and no account moves more than {int(table['max_rank_shift'].max())} ranks."
-        if worst["spearman"] >= 0.9
-        else f"The ranking depends on the weights: moving the weight of {component} by "
-        f"20 % lowers the rank correlation to {worst['spearman']:.2f} and changes the traffic "
-        f"light of up to {changes} {'account' if changes == 1 else 'accounts'}."
+    if worst["spearman"] >= 0.9:
+        text = n_(
+            "Moving any single weight by 20 % keeps the ranking of the accounts nearly the same "
+            "(lowest rank correlation {rho}, when the weight of “{component}” moves); at most "
+            "{n} account changes its traffic light and no account moves more than {shift} ranks.",
+            "Moving any single weight by 20 % keeps the ranking of the accounts nearly the same "
+            "(lowest rank correlation {rho}, when the weight of “{component}” moves); at most "
+            "{n} accounts change their traffic light and no account moves more than {shift} ranks.",
+            changes,
+        )
+        digits = 3
+    else:
+        text = n_(
+            "The ranking depends on the weights: moving the weight of “{component}” by 20 % "
+            "lowers the rank correlation to {rho} and changes the traffic light of up to {n} "
+            "account.",
+            "The ranking depends on the weights: moving the weight of “{component}” by 20 % "
+            "lowers the rank correlation to {rho} and changes the traffic light of up to {n} "
+            "accounts.",
+            changes,
+        )
+        digits = 2
+    return text.format(
+        rho=fmt.number(worst["spearman"], digits, language),
+        component=component,
+        n=changes,
+        shift=int(table["max_rank_shift"].max()),
     )
 
 
@@ -254,7 +292,7 @@ class PortfolioAnalysis:
     """Everything the portfolio report shows."""
 
     as_of: pd.Timestamp
-    window_label: str
+    window: object  # the 12-month window (kamlib.periods.Window)
     concentration: dict
     history: pd.DataFrame
     alerts: list[str]
@@ -294,13 +332,13 @@ def analyse(
     )
     return PortfolioAnalysis(
         as_of=frames.as_of,
-        window_label=frames.window.label(),
+        window=frames.window,
         concentration=concentration(kpis["revenue_12m"]),
         history=concentration_history(frames.all_table("sales"), kpis.index, frames.as_of),
         alerts=alerts(kpis, names, params),
         pareto=pareto_table,
         classes=classes,
-        ranking=ranking(kpis, accounts),
+        ranking=ranking(kpis, accounts, params.language),
         sensitivity=weight_sensitivity(kpis, params_by_account),
         candidates=candidates(kpis, accounts, frames.all_table("potential"), frames.as_of),
         fallen=fallen_key_accounts(kpis, accounts),
@@ -317,25 +355,33 @@ def findings(a: PortfolioAnalysis, params) -> list[Finding]:
 
 def sentences(a: PortfolioAnalysis, params) -> list[str]:
     """The portfolio report's statements in words: the alerts and the ranking's robustness."""
-    return [*a.alerts, sensitivity_sentence(a.sensitivity)]
+    return [*a.alerts, sensitivity_sentence(a.sensitivity, params.language)]
 
 
 def title(a: PortfolioAnalysis, params) -> blocks.Html:
     """The report's title and its dates."""
+    language = params.language
+    _, n_ = translator(language)
     return blocks.title(
-        "Portfolio report",
-        f"Reporting date {fmt.date(a.as_of)}",
-        f"; 12-month window {a.window_label}. Internal: this report names customers.",
+        _("Portfolio report"),
+        _("Reporting date {date}").format(date=fmt.date(a.as_of, language)),
+        _("; 12-month window {window}. Internal: this report names customers.").format(
+            window=fmt.window(a.window, language)
+        ),
     )
 
 
 def alerts_list(a: PortfolioAnalysis, params) -> blocks.Html:
     """The dependency alerts as a list."""
-    return blocks.findings([f.text for f in findings(a, params)], "Alerts")
+    _, n_ = translator(params.language)
+    return blocks.findings(
+        [f.text for f in findings(a, params)], _("Alerts"), language=params.language
+    )
 
 
 def concentration_table(a: PortfolioAnalysis, params) -> blocks.Html:
     """Concentration over the last three 12-month windows."""
+    _, n_ = translator(params.language)
     return blocks.table(
         a.history.reset_index(),
         {
@@ -346,41 +392,49 @@ def concentration_table(a: PortfolioAnalysis, params) -> blocks.Html:
             "top1_share": "pct",
             "accounts": "int",
         },
-        caption="Concentration over the last three 12-month windows",
+        caption=_("Concentration over the last three 12-month windows"),
         language=params.language,
     )
 
 
 def classes_table(a: PortfolioAnalysis, params) -> blocks.Html:
     """Accounts and revenue per ABC class."""
+    _, n_ = translator(params.language)
     return blocks.table(
         a.classes,
         {"accounts": "int", "revenue_12m": "money", "revenue_share": "pct"},
-        caption="Accounts and revenue per class",
+        caption=_("Accounts and revenue per class"),
         currency=params.currency,
         language=params.language,
     )
 
 
+def _lights(ranked: pd.DataFrame, language: str) -> pd.DataFrame:
+    """The ranking with its traffic lights named in ``language``."""
+    return ranked.assign(health_status=ranked["health_status"].map(lambda s: light(s, language)))
+
+
 def at_risk_table(a: PortfolioAnalysis, params) -> blocks.Html:
     """The red and yellow accounts, worst first."""
+    _, n_ = translator(params.language)
     return blocks.table(
-        a.ranking.loc[a.ranking["health_status"] != "green"],
+        _lights(a.ranking.loc[a.ranking["health_status"] != "green"], params.language),
         {"revenue_12m": "money", "health_score": "int"},
-        caption="Accounts at risk (red and yellow)",
+        caption=_("Accounts at risk (red and yellow)"),
         index=True,
         currency=params.currency,
         language=params.language,
-        empty="No account is red or yellow.",
+        empty=_("No account is red or yellow."),
     )
 
 
 def ranking_table(a: PortfolioAnalysis, params) -> blocks.Html:
     """Every account ranked by health, worst first."""
+    _, n_ = translator(params.language)
     return blocks.table(
-        a.ranking,
+        _lights(a.ranking, params.language),
         {"revenue_12m": "money", "health_score": "int"},
-        caption="All accounts",
+        caption=_("All accounts"),
         index=True,
         currency=params.currency,
         language=params.language,
@@ -390,35 +444,38 @@ def ranking_table(a: PortfolioAnalysis, params) -> blocks.Html:
 
 def sensitivity_note(a: PortfolioAnalysis, params) -> blocks.Html:
     """How robust the ranking is to the weights, in one paragraph."""
-    return blocks.paragraph(sensitivity_sentence(a.sensitivity))
+    return blocks.paragraph(sensitivity_sentence(a.sensitivity, params.language))
 
 
 def candidates_table(a: PortfolioAnalysis, params) -> blocks.Html:
     """The ten best candidates for tomorrow's key accounts."""
+    _, n_ = translator(params.language)
     return blocks.table(
         a.candidates.head(10).reset_index(),
         {"revenue_12m": "money", "revenue_growth": "pct", "wallet_gap": "money", "score": "num2"},
-        caption="Candidates",
+        caption=_("Candidates"),
         currency=params.currency,
         language=params.language,
-        empty="No candidates: every account with revenue is a key account.",
+        empty=_("No candidates: every account with revenue is a key account."),
     )
 
 
 def fallen_table(a: PortfolioAnalysis, params) -> blocks.Html:
     """Key accounts that have fallen to class C."""
+    _, n_ = translator(params.language)
     return blocks.table(
         a.fallen.reset_index(),
         {"revenue_12m": "money", "revenue_growth": "pct", "revenue_share": "pct"},
-        caption="Key accounts in class C",
+        caption=_("Key accounts in class C"),
         currency=params.currency,
         language=params.language,
-        empty="No key account is in class C.",
+        empty=_("No key account is in class C."),
     )
 
 
 def groups_table(a: PortfolioAnalysis, params) -> blocks.Html:
     """Parent groups rolled up with their members."""
+    _, n_ = translator(params.language)
     return blocks.table(
         a.groups.reset_index(),
         {
@@ -428,8 +485,8 @@ def groups_table(a: PortfolioAnalysis, params) -> blocks.Html:
             "revenue_share": "pct",
             "revenue_growth": "pct",
         },
-        caption="Parent groups",
+        caption=_("Parent groups"),
         currency=params.currency,
         language=params.language,
-        empty="No account has a parent_id.",
+        empty=_("No account has a parent_id."),
     )

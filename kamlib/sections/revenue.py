@@ -20,6 +20,7 @@ from kamlib import format as fmt
 from kamlib.components import Finding, component_findings
 from kamlib.forecast import forecast
 from kamlib.frames import AccountFrames
+from kamlib.i18n import N_, translator
 from kamlib.measures import account_monthly, growth
 from kamlib.periods import previous_window, window
 
@@ -107,9 +108,7 @@ def seasonal_pattern(y: pd.Series) -> pd.Series | None:
     )
     seasonal = STL(series, period=12, robust=True).fit().seasonal
     pattern = seasonal.groupby(seasonal.index.month).mean() / series.mean()
-    pattern.index = pd.Index(
-        [pd.Timestamp(2000, m, 1).strftime("%b") for m in pattern.index], name="month"
-    )
+    pattern.index = pd.Index(pattern.index.astype(int), name="month")  # 1 = January
     return pattern.rename("seasonal_effect")
 
 
@@ -251,11 +250,33 @@ def findings(a: RevenueAnalysis, params) -> list[Finding]:
             Finding(
                 "yellow",
                 "revenue",
-                f"The forecast for the next 12 months is {1 - ahead / revenue:.0%} below the last 12.",
+                translator(params.language)[0](
+                    "The forecast for the next 12 months is {gap} below the last 12."
+                ).format(gap=fmt.pct(1 - ahead / revenue, 0, params.language)),
                 fact="forecast_below_last_12_months",
             )
         )
     return out
+
+
+def model_words(method: dict, language: str) -> str:
+    """The forecast's method in words (:func:`kamlib.forecast.forecast`'s ``method``)."""
+    _, n_ = translator(language)
+    if method.get("kind") == "combination":
+        words = (
+            _("combination of damped trend and Theta on the log scale")
+            if method.get("log")
+            else _("combination of damped trend and Theta on the level scale")
+        )
+        if method.get("seasonal"):
+            words += _(", seasonally adjusted")
+    else:
+        words = _("recent mean")
+    if method.get("since") is not None:
+        words += _(", on the months since the level shift in {month}").format(
+            month=fmt.month(method["since"], language)
+        )
+    return words
 
 
 def sentences(a: RevenueAnalysis, params) -> list[str]:
@@ -263,75 +284,113 @@ def sentences(a: RevenueAnalysis, params) -> list[str]:
     if a.monthly.empty:
         return []
     currency, language, kpi = params.currency, params.language, a.kpi
+    _, n_ = translator(language)
+    money = lambda v: fmt.money(v, currency, language)  # noqa: E731
+    signed = lambda v: fmt.pct(v, 1, language, signed=True)  # noqa: E731
     lines = [
-        f"Revenue in the last 12 months: {fmt.money(kpi['revenue_12m'], currency, language)} "
-        f"(previous 12 months {fmt.money(kpi['revenue_prev_12m'], currency, language)}, "
-        f"growth {fmt.pct(kpi['revenue_growth'], 1, language, signed=True)})."
+        _(
+            "Revenue in the last 12 months: {revenue} (previous 12 months {previous}, "
+            "growth {growth})."
+        ).format(
+            revenue=money(kpi["revenue_12m"]),
+            previous=money(kpi["revenue_prev_12m"]),
+            growth=signed(kpi["revenue_growth"]),
+        )
     ]
     g = a.growth
     lines.append(
-        f"Year over year: last month {fmt.pct(g.yoy_month, 1, language, signed=True)}, "
-        f"last quarter {fmt.pct(g.yoy_quarter, 1, language, signed=True)}."
+        _("Year over year: last month {month}, last quarter {quarter}.").format(
+            month=signed(g.yoy_month), quarter=signed(g.yoy_quarter)
+        )
     )
     if not np.isnan(g.cagr):
         lines.append(
-            f"Compound annual growth over {fmt.number(g.years, 1, language)} years: "
-            f"{fmt.pct(g.cagr, 1, language, signed=True)} a year."
+            _("Compound annual growth over {years} years: {cagr} a year.").format(
+                years=fmt.number(g.years, 1, language), cagr=signed(g.cagr)
+            )
         )
     if a.forecast is not None:
         lines.append(
-            f"Forecast for the next 12 months: "
-            f"{fmt.money(kpi['forecast_12m'], currency, language)} ({a.model})."
+            _("Forecast for the next 12 months: {forecast} ({model}).").format(
+                forecast=money(kpi["forecast_12m"]),
+                model=model_words(a.forecast.attrs.get("method", {}), language),
+            )
         )
         if a.probability is not None:
             lines.append(
-                f"Target for the next 12 months: {fmt.money(a.target, currency, language)}; "
-                f"probability of reaching it: {fmt.pct(a.probability, 0, language)}."
+                _(
+                    "Target for the next 12 months: {target}; probability of reaching it: "
+                    "{probability}."
+                ).format(target=money(a.target), probability=fmt.pct(a.probability, 0, language))
             )
     if a.mase is None:
         lines.append(
-            "The history is too short to test the forecast on the account's own past "
-            "(it needs three years)."
+            _(
+                "The history is too short to test the forecast on the account's own past "
+                "(it needs three years)."
+            )
         )
     else:
-        verdict = "better than" if a.mase < 1 else "no better than"
-        lines.append(
-            f"Tested on the last 12 months of history, the forecast was {verdict} "
-            f"repeating last year's months (MASE {fmt.number(a.mase, 2, language)}; "
-            "below 1 is better)."
+        text = (
+            _(
+                "Tested on the last 12 months of history, the forecast was better than "
+                "repeating last year's months (MASE {mase}; below 1 is better)."
+            )
+            if a.mase < 1
+            else _(
+                "Tested on the last 12 months of history, the forecast was no better than "
+                "repeating last year's months (MASE {mase}; below 1 is better)."
+            )
         )
+        lines.append(text.format(mase=fmt.number(a.mase, 2, language)))
     return lines
 
 
 def summary(a: RevenueAnalysis, params) -> blocks.Html:
     """The section's statements, or why there are none."""
+    _, n_ = translator(params.language)
     return blocks.paragraphs(
-        sentences(a, params), "No sales for this account up to the reporting date."
+        sentences(a, params), _("No sales for this account up to the reporting date.")
     )
 
 
 def unusual_table(a: RevenueAnalysis, params) -> blocks.Html:
     """The unusual months with their expected revenue and robust z-score."""
+    _, n_ = translator(params.language)
     return blocks.table(
         a.unusual.reset_index(),
         {"month": "date", "revenue": "money", "expected": "money", "z": "num1"},
-        caption="Unusual months",
+        caption=_("Unusual months"),
         currency=params.currency,
         language=params.language,
-        empty="No unusual months.",
+        empty=_("No unusual months."),
     )
+
+
+#: the parts of a change of revenue (:func:`price_volume_mix`), as the reader reads them
+EFFECTS = {
+    "volume": N_("volume"),
+    "mix": N_("mix"),
+    "price": N_("price"),
+    "new products": N_("new products"),
+    "lost products": N_("lost products"),
+    "other": N_("other"),
+    "total": N_("total"),
+}
 
 
 def causes_table(a: RevenueAnalysis, params) -> blocks.Html:
     """The change of revenue split into volume, mix, price, new and lost products."""
+    _, n_ = translator(params.language)
+    causes = None if a.causes is None else a.causes.rename(index=lambda e: _(EFFECTS[e]))
     return blocks.table(
-        a.causes,
+        causes,
         {"amount": "money"},
-        caption="Change of revenue by cause, last 12 months against the 12 before",
+        caption=_("Change of revenue by cause, last 12 months against the 12 before"),
         index=True,
         currency=params.currency,
         language=params.language,
-        empty="Products and quantities are needed to split the change of revenue.",
+        empty=_("Products and quantities are needed to split the change of revenue."),
     )
 
 

@@ -34,8 +34,10 @@ import pandas as pd
 from scipy import stats
 
 from kamlib import blocks
+from kamlib import format as fmt
 from kamlib.components import Finding, component_findings
 from kamlib.frames import AccountFrames
+from kamlib.i18n import N_, translator
 from kamlib.measures import nps_score, percentile
 from kamlib.periods import half_year
 
@@ -65,6 +67,15 @@ Z95 = stats.norm.ppf(0.975)
 SMALL_SAMPLE = 10  # answers below which a score is "indicative"
 DRIVER_BOOTSTRAP = 500  # resamples for the intervals of the driver shares in the report
 
+#: the comment themes kam knows, as the reader reads them (the keywords are in both languages)
+THEME_NAMES = {
+    "delivery": N_("delivery"),
+    "price": N_("price"),
+    "quality": N_("quality"),
+    "service": N_("service"),
+    "communication": N_("communication"),
+    "invoice": N_("invoice"),
+}
 THEMES: dict[str, list[str]] = {
     "delivery": [
         "deliver",
@@ -114,15 +125,28 @@ class Score:
         """True when there were no answers."""
         return self.n == 0
 
-    def describe(self, digits: int = 0) -> str:
+    def describe(self, digits: int = 0, language: str = "en") -> str:
         """``'25 (95 % interval -12 to 58; 8 answers, indicative)'`` or ``'no answers'``."""
+        _, n_ = translator(language)
         if self.empty:
-            return "no answers"
-        small = ", indicative" if self.n < SMALL_SAMPLE else ""
-        return (
-            f"{self.score:.{digits}f} (95 % interval {self.ci_low:.{digits}f} to "
-            f"{self.ci_high:.{digits}f}; {self.n} answers{small})"
-        )
+            return _("no answers")
+        values = {
+            "score": fmt.number(self.score, digits, language),
+            "low": fmt.number(self.ci_low, digits, language),
+            "high": fmt.number(self.ci_high, digits, language),
+            "n": self.n,
+        }
+        if self.n < SMALL_SAMPLE:
+            return n_(
+                "{score} (95 % interval {low} to {high}; {n} answer, indicative)",
+                "{score} (95 % interval {low} to {high}; {n} answers, indicative)",
+                self.n,
+            ).format(**values)
+        return n_(
+            "{score} (95 % interval {low} to {high}; {n} answer)",
+            "{score} (95 % interval {low} to {high}; {n} answers)",
+            self.n,
+        ).format(**values)
 
 
 def nps(scores: pd.Series | list) -> Score:
@@ -183,7 +207,7 @@ def by_period(surveys: pd.DataFrame, by: str = "half_year") -> pd.DataFrame:
     elif by == "role":
         if "respondent_role" not in surveys:
             return pd.DataFrame()
-        keys = surveys["respondent_role"].fillna("not stated")
+        keys = surveys["respondent_role"].fillna(fmt.NOT_STATED)
     else:
         raise ValueError(f"'by' must be 'half_year' or 'role', got {by!r}.")
     rows = {}
@@ -204,10 +228,11 @@ def by_period(surveys: pd.DataFrame, by: str = "half_year") -> pd.DataFrame:
     return pd.DataFrame.from_dict(rows, orient="index").rename_axis(by)
 
 
-def change_test(before: Score, after: Score) -> tuple[float, str]:
+def change_test(before: Score, after: Score, language: str = "en") -> tuple[float, str]:
     """z-test of the change between two NPS; returns (p value, a sentence)."""
+    _, n_ = translator(language)
     if before.empty or after.empty:
-        return math.nan, "Not enough answers to compare the last two periods."
+        return math.nan, _("Not enough answers to compare the last two periods.")
 
     def var(s: Score) -> float:
         n = s.n + 3
@@ -217,17 +242,21 @@ def change_test(before: Score, after: Score) -> tuple[float, str]:
     diff = (after.score - before.score) / 100
     se = math.sqrt(var(before) + var(after))
     p_value = 1.0 if se == 0 else float(2 * (1 - stats.norm.cdf(abs(diff) / se)))
-    direction = "rise" if diff > 0 else "drop"
+    values = {
+        "before": fmt.number(before.score, 0, language),
+        "after": fmt.number(after.score, 0, language),
+    }
     if p_value < 0.05:
         text = (
-            f"The NPS moved from {before.score:.0f} to {after.score:.0f}: a real {direction} "
-            f"(p = {p_value:.3f})."
-        )
+            _("The NPS moved from {before} to {after}: a real rise (p = {p}).")
+            if diff > 0
+            else _("The NPS moved from {before} to {after}: a real drop (p = {p}).")
+        ).format(p=fmt.number(p_value, 3, language), **values)
     else:
-        text = (
-            f"The NPS moved from {before.score:.0f} to {after.score:.0f}: within the noise "
-            f"of {before.n} and {after.n} answers (p = {p_value:.2f})."
-        )
+        text = _(
+            "The NPS moved from {before} to {after}: within the noise of {n_before} and "
+            "{n_after} answers (p = {p})."
+        ).format(p=fmt.number(p_value, 2, language), n_before=before.n, n_after=after.n, **values)
     return p_value, text
 
 
@@ -440,13 +469,14 @@ def analyse(frames: AccountFrames, params) -> SatisfactionAnalysis:
     w_nps = nps(in_window["nps"]) if "nps" in in_window else Score(math.nan, 0)
     w_csat = csat(in_window["csat"]) if "csat" in in_window else Score(math.nan, 0)
     periods = by_period(surveys)
-    change, drop = "Only one survey period so far.", False
+    _, n_ = translator(params.language)
+    change, drop = _("Only one survey period so far."), False
     if len(periods) >= 2 and "nps" in surveys:
         keys = list(periods.index)
         halves = half_year(surveys["date"])
         before = nps(surveys.loc[halves == keys[-2], "nps"])
         after = nps(surveys.loc[halves == keys[-1], "nps"])
-        p_value, change = change_test(before, after)
+        p_value, change = change_test(before, after, params.language)
         drop = bool(p_value < 0.05 and after.score < before.score)
     ratings = [c for c in surveys.columns if c.startswith("rating_")]
     drivers, pooled = None, False
@@ -505,19 +535,27 @@ def sentences(a: SatisfactionAnalysis, params) -> list[str]:
     """The satisfaction section's statements in words (none without answers)."""
     if not a.answers:
         return []
+    language = params.language
+    _, n_ = translator(language)
     lines = [
-        f"Net Promoter Score over the last 12 months: {a.window_nps.describe()}; "
-        f"target {params.targets.nps:.0f}."
+        _("Net Promoter Score over the last 12 months: {score}; target {target}.").format(
+            score=a.window_nps.describe(0, language),
+            target=fmt.number(params.targets.nps, 0, language),
+        )
     ]
     if not a.window_csat.empty:
         lines.append(
-            f"Customer satisfaction (1-5): {a.window_csat.describe(2)}; target "
-            f"{params.targets.csat:.1f}."
+            _("Customer satisfaction (1-5): {score}; target {target}.").format(
+                score=a.window_csat.describe(2, language),
+                target=fmt.number(params.targets.csat, 1, language),
+            )
         )
     if not math.isnan(a.nps_percentile):
         lines.append(
-            f"Among the key accounts, this NPS ranks at the {a.nps_percentile:.0f}th "
-            "percentile (100 = the most satisfied)."
+            _(
+                "Among the key accounts, this NPS ranks at the {percentile} percentile "
+                "(100 = the most satisfied)."
+            ).format(percentile=fmt.ordinal(round(a.nps_percentile), language))
         )
     lines.append(a.change)
     return lines
@@ -525,13 +563,16 @@ def sentences(a: SatisfactionAnalysis, params) -> list[str]:
 
 def summary(a: SatisfactionAnalysis, params) -> blocks.Html:
     """The section's statements, or why there are none."""
-    return blocks.paragraphs(sentences(a, params), "No survey answers from this account.")
+    _, n_ = translator(params.language)
+    return blocks.paragraphs(sentences(a, params), _("No survey answers from this account."))
 
 
 def roles_table(a: SatisfactionAnalysis, params) -> blocks.Html:
     """NPS and CSAT with their intervals per respondent role."""
+    _, n_ = translator(params.language)
+    roles = a.roles.rename(index={fmt.NOT_STATED: _(fmt.NOT_STATED)})
     return blocks.table(
-        a.roles.reset_index() if len(a.roles) else None,
+        roles.reset_index() if len(roles) else None,
         {
             "nps": "int",
             "nps_low": "int",
@@ -543,31 +584,39 @@ def roles_table(a: SatisfactionAnalysis, params) -> blocks.Html:
             "csat_n": "int",
             "indicative": "yesno",
         },
-        caption="Scores by respondent role, last 12 months",
+        caption=_("Scores by respondent role, last 12 months"),
         language=params.language,
-        empty="No answers by role in the last 12 months.",
+        empty=_("No answers by role in the last 12 months."),
     )
 
 
 def comments_table(a: SatisfactionAnalysis, params) -> blocks.Html:
-    """The latest comments of detractors."""
+    """The latest comments of detractors (as written)."""
+    _, n_ = translator(params.language)
+    comments = a.comments
+    if "respondent_role" in comments:
+        comments = comments.assign(
+            respondent_role=comments["respondent_role"].replace(fmt.NOT_STATED, _(fmt.NOT_STATED))
+        )
     return blocks.table(
-        a.comments,
+        comments,
         {"date": "date", "nps": "int"},
-        caption="Latest comments of detractors",
+        caption=_("Latest comments of detractors"),
         language=params.language,
-        empty="No comments from detractors.",
+        empty=_("No comments from detractors."),
     )
 
 
 def themes_table(a: SatisfactionAnalysis, params) -> blocks.Html:
     """How many comments of the window touch each theme."""
+    _, n_ = translator(params.language)
+    themes_shown = a.themes.rename(index=lambda t: _(THEME_NAMES[t]) if t in THEME_NAMES else t)
     return blocks.table(
-        a.themes.reset_index() if len(a.themes) else None,
+        themes_shown.reset_index() if len(themes_shown) else None,
         {"comments": "int"},
-        caption="Comment themes, last 12 months",
+        caption=_("Comment themes, last 12 months"),
         language=params.language,
-        empty="No comments in the last 12 months.",
+        empty=_("No comments in the last 12 months."),
     )
 
 
@@ -601,7 +650,28 @@ def _report_drivers(data: pd.DataFrame, target: str, ratings: list[str]) -> pd.D
     return out
 
 
-def driver_shares(a: SatisfactionAnalysis) -> pd.DataFrame:
+#: the attribute ratings kam names in the reader's language; others are shown as the data name them
+ATTRIBUTES = {
+    "rating_communication": N_("communication"),
+    "rating_delivery": N_("delivery"),
+    "rating_documentation": N_("documentation"),
+    "rating_price": N_("price"),
+    "rating_quality": N_("quality"),
+    "rating_service": N_("service"),
+    "rating_support": N_("support"),
+}
+
+
+def attribute_name(column: object, language: str = "en") -> str:
+    """A rating column as the reader reads it: ``rating_delivery`` -> ``delivery`` (``Lieferung``
+    in German); a column kam does not know loses its ``rating_`` prefix."""
+    name = str(column)
+    if name in ATTRIBUTES:
+        return translator(language)[0](ATTRIBUTES[name])
+    return name.removeprefix("rating_").replace("_", " ")
+
+
+def driver_shares(a: SatisfactionAnalysis, language: str = "en") -> pd.DataFrame:
     """The driver analysis for readers: attribute, share with its interval, average rating.
 
     Sorted by share, largest first; empty when there is no driver analysis.
@@ -611,7 +681,7 @@ def driver_shares(a: SatisfactionAnalysis) -> pd.DataFrame:
     d = a.drivers.sort_values("share", ascending=False)
     out = pd.DataFrame(
         {
-            "attribute": [str(i).removeprefix("rating_").replace("_", " ") for i in d.index],
+            "attribute": [attribute_name(i, language) for i in d.index],
             "share of explained variance": d["share"].to_numpy(),
         }
     )
@@ -624,41 +694,49 @@ def driver_shares(a: SatisfactionAnalysis) -> pd.DataFrame:
 
 def drivers_table(a: SatisfactionAnalysis, params) -> blocks.Html:
     """What drives the NPS: each attribute's share of the explained variance, with its interval."""
+    _, n_ = translator(params.language)
     return blocks.table(
-        driver_shares(a),
+        driver_shares(a, params.language),
         {
             "share of explained variance": "pct",
             "interval low": "pct",
             "interval high": "pct",
             "average rating": "num1",
         },
-        caption="What drives the NPS: share of the explained variance, with its 95 % interval",
+        caption=_("What drives the NPS: share of the explained variance, with its 95 % interval"),
         language=params.language,
-        empty="No driver analysis.",
+        empty=_("No driver analysis."),
     )
 
 
 def drivers_note(a: SatisfactionAnalysis, params) -> blocks.Html:
     """One sentence on where the driver analysis comes from (small print)."""
-    return blocks.paragraph(_drivers_source(a), "note")
+    return blocks.paragraph(_drivers_source(a, params.language), "note")
 
 
-def _drivers_source(a: SatisfactionAnalysis) -> str:
+def _drivers_source(a: SatisfactionAnalysis, language: str = "en") -> str:
+    _, n_ = translator(language)
     if a.drivers is None:
-        return "Not enough rated answers for a driver analysis."
-    source = (
-        "all key accounts' answers pooled, as this account has too few"
-        if a.drivers_pooled
-        else "this account's own answers"
-    )
-    return (
-        f"Based on {a.drivers.attrs['n']} complete answers ({source}); the ratings explain "
-        f"{a.drivers.attrs['r2']:.0%} of the variance of the NPS."
-        + (
-            f" Intervals: 95 % percentile bootstrap over {a.drivers.attrs['bootstrap']} "
-            "resamples of the answers; overlapping intervals mean the order of two attributes "
-            "is not certain."
-            if a.drivers.attrs.get("bootstrap")
-            else ""
+        return _("Not enough rated answers for a driver analysis.")
+    values = {
+        "n": a.drivers.attrs["n"],
+        "r2": fmt.pct(a.drivers.attrs["r2"], 0, language),
+        "resamples": a.drivers.attrs.get("bootstrap", 0),
+    }
+    text = (
+        _(
+            "Based on {n} complete answers (all key accounts' answers pooled, as this account "
+            "has too few); the ratings explain {r2} of the variance of the NPS."
         )
-    )
+        if a.drivers_pooled
+        else _(
+            "Based on {n} complete answers (this account's own answers); the ratings explain "
+            "{r2} of the variance of the NPS."
+        )
+    ).format(**values)
+    if a.drivers.attrs.get("bootstrap"):
+        text += " " + _(
+            "Intervals: 95 % percentile bootstrap over {resamples} resamples of the answers; "
+            "overlapping intervals mean the order of two attributes is not certain."
+        ).format(**values)
+    return text
