@@ -107,7 +107,7 @@ def table(
         [
             {
                 "text": fmt.value(kinds[c], value, currency, language),
-                "num": kinds[c] not in ("text", "date"),
+                "num": kinds[c] not in ("text", "term", "date"),
             }
             for c, value in zip(shown.columns, values, strict=True)
         ]

@@ -38,6 +38,7 @@ __all__ = [
     "ordinal",
     "pct",
     "pp",
+    "term",
     "value",
     "window",
     "yesno",
@@ -188,6 +189,51 @@ def yesno(value: Any, language: str = "en") -> str:
     return _("yes") if value else _("no")
 
 
+#: the values the data contract names for its coded columns (channel, role, who initiated a
+#: contact, complaint category and severity), shown in the reader's language; any other value
+#: is the user's own word and shown as written
+TERMS = {
+    term: term
+    for term in (
+        N_("meeting"),
+        N_("call"),
+        N_("email"),
+        N_("visit"),
+        N_("event"),
+        N_("decision maker"),
+        N_("purchasing"),
+        N_("user"),
+        N_("technical"),
+        N_("finance"),
+        N_("us"),
+        N_("customer"),
+        N_("delivery"),
+        N_("invoice"),
+        N_("quality"),
+        N_("service"),
+        N_("price"),
+        N_("low"),
+        N_("medium"),
+        N_("high"),
+        N_("critical"),
+        NOT_STATED,
+    )
+}
+#: the columns whose values are coded (:data:`TERMS`)
+TERM_COLUMNS = frozenset(
+    {"channel", "contact_role", "respondent_role", "role", "initiated_by", "category", "severity"}
+)
+
+
+def term(value: Any, language: str = "en") -> str:
+    """A value of a coded column in the reader's language when the data contract names it
+    (:data:`TERMS`: ``call`` -> ``Anruf``), else exactly as the data have it."""
+    if is_missing(value):
+        return DASH
+    text = str(value)
+    return translator(language)[0](text) if text in TERMS else text
+
+
 KINDS: dict[str, Callable[[Any, str, str], str]] = {
     "money": lambda v, c, lang: money(v, c, lang),
     "money_exact": lambda v, c, lang: money(v, c, lang, compact=False),
@@ -199,6 +245,7 @@ KINDS: dict[str, Callable[[Any, str, str], str]] = {
     "num2": lambda v, c, lang: number(v, 2, lang),
     "date": lambda v, c, lang: date(v, lang),
     "text": lambda v, c, lang: DASH if is_missing(v) else str(v),
+    "term": lambda v, c, lang: term(v, lang),
     "yesno": lambda v, c, lang: yesno(v, lang),
 }
 
@@ -219,6 +266,8 @@ def value(kind: str, v: Any, currency: str = "EUR", language: str = "en") -> str
 
 def default_kind(column: pd.Series) -> str:
     """The kind a table column is shown as when none is given."""
+    if column.name in TERM_COLUMNS:
+        return "term"
     if pd.api.types.is_bool_dtype(column):
         return "yesno"
     if pd.api.types.is_integer_dtype(column):
@@ -237,6 +286,7 @@ COLUMNS: dict[str, str] = {
     "accounts": N_("Accounts"),
     "age_days": N_("Age (days)"),
     "amount": N_("Amount"),
+    "answers": N_("Answers"),
     "attribute": N_("Attribute"),
     "average rating": N_("Average rating"),
     "before": N_("Before"),
@@ -249,7 +299,6 @@ COLUMNS: dict[str, str] = {
     "component": N_("Component"),
     "contacts": N_("Contacts"),
     "contract_id": N_("Contract"),
-    "critical": N_("critical"),
     "csat": N_("CSAT"),
     "csat_high": N_("CSAT high"),
     "csat_low": N_("CSAT low"),
@@ -274,20 +323,16 @@ COLUMNS: dict[str, str] = {
     "health_score": N_("Health score"),
     "health_status": N_("Health status"),
     "hhi": N_("HHI"),
-    "high": N_("high"),
     "indicative": N_("Indicative"),
     "interval high": N_("Interval high"),
     "interval low": N_("Interval low"),
     "invoices": N_("Invoices"),
     "key_account": N_("Key account"),
     "last_contact": N_("Last contact"),
-    "low": N_("low"),
     "market_growth": N_("Market growth"),
-    "medium": N_("medium"),
     "month": N_("Month"),
     "month_end": N_("Month end"),
     "n": N_("NPS answers"),
-    "not stated": N_("not stated"),
     "notice_deadline": N_("Notice deadline"),
     "now": N_("Now"),
     "nps": N_("NPS"),
@@ -331,7 +376,8 @@ COLUMNS: dict[str, str] = {
 def header(column: object, language: str = "en") -> str:
     """A column's name for readers, in ``language``: ``revenue_12m`` -> ``Revenue 12 months``.
 
-    A column outside :data:`COLUMNS` (a name from the data) is shown as it is.
+    A column named by a coded value (a severity of a cross table) is shown as :func:`term`; any
+    other column outside :data:`COLUMNS` (a name from the data) is shown as it is.
     """
     label = COLUMNS.get(str(column))
-    return translator(language)[0](label) if label else str(column)
+    return translator(language)[0](label) if label else term(column, language)

@@ -38,7 +38,9 @@ __all__ = [
     "SOURCE",
     "babel_locale",
     "catalog_dirs",
+    "HEADING",
     "extract_notebook",
+    "heading",
     "jinja_env",
     "languages",
     "translate_markdown",
@@ -79,11 +81,11 @@ def babel_locale(language: str) -> str:
     """The Babel locale whose number and date formats a language uses."""
     if language in _LOCALES:
         return _LOCALES[language]
-    try:
-        from babel import Locale
+    from babel import Locale, UnknownLocaleError
 
+    try:
         return str(Locale.parse(language))
-    except (ValueError, LookupError):
+    except (ValueError, LookupError, UnknownLocaleError):
         return _LOCALES[SOURCE]  # a language Babel does not know (a pseudo-locale): English
 
 
@@ -145,6 +147,16 @@ def jinja_env(folder: str, language: str):
     return env
 
 
+#: the message context of the notebooks' headings: a section's name ("Revenue") is a different
+#: word in a heading than in a table's column, so headings are translated in this context
+HEADING = "heading"
+
+
+def heading(text: str, language: str) -> str:
+    """A heading of the report (a section's name) in ``language``."""
+    return translation(language).pgettext(HEADING, text)
+
+
 _PARAGRAPHS = re.compile(r"\n\s*\n")
 _HEADING = re.compile(r"^(#{1,6})[ \t]+([^\n]+?)[ \t]*$")
 
@@ -164,14 +176,14 @@ def _message(paragraph: str) -> tuple[str, str]:
 
 def translate_markdown(markdown: str, language: str) -> str:
     """A markdown cell in ``language``: each paragraph (a heading, a block of text) is one
-    message of the catalog; a heading's message is its text."""
+    message of the catalog; a heading's message is its text, in the context :data:`HEADING`."""
     if language == SOURCE:
         return markdown
-    _ = translation(language).gettext
+    t = translation(language)
     out = []
     for paragraph in _paragraphs(markdown):
         message, prefix = _message(paragraph)
-        out.append(prefix + _(message))
+        out.append(prefix + (t.pgettext(HEADING, message) if prefix else t.gettext(message)))
     return "\n\n".join(out)
 
 
@@ -187,5 +199,7 @@ def extract_notebook(fileobj, keywords, comment_tags, options) -> Iterator[tuple
         source = "".join(cell.get("source", []))
         for paragraph in _paragraphs(source):
             message, prefix = _message(paragraph)
-            comment = "a heading of the report" if prefix else "a paragraph of the report"
-            yield (1, None, message, [f"{comment} (markdown)"])
+            if prefix:
+                yield (1, "pgettext", (HEADING, message), ["a heading of the report (markdown)"])
+            else:
+                yield (1, None, message, ["a paragraph of the report (markdown)"])

@@ -12,8 +12,38 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "data"
-#: the accounts of the demo reports with PDFs the mail and browser tests share
+#: the accounts of the demo reports with PDFs the mail and browser tests share (KA-001 and
+#: KA-003 German, KA-006 English, as in params/)
 MAIL_ACCOUNTS = ["KA-001", "KA-003", "KA-006"]
+#: what the tests look for in a report or mail, in each language
+WORDS = {
+    "en": {
+        "findings": "Most important findings",
+        "summary": "Executive summary",
+        "as_of": "Reporting date 31 Oct 2026",
+        "page": "Page {page} of {pages}",
+        "sections": ["Revenue", "Satisfaction", "Contract terms", "Communication and complaints"],
+    },
+    "de": {
+        "findings": "Wichtigste Befunde",
+        "summary": "Management Summary",
+        "as_of": "Stichtag 31. Okt. 2026",
+        "page": "Seite {page} von {pages}",
+        "sections": [
+            "Umsatzentwicklung",
+            "Kundenzufriedenheit",
+            "Vertragskonditionen",
+            "Kommunikation und Reklamationen",
+        ],
+    },
+}
+
+
+def language_of(account_id: str) -> str:
+    """The language of a demo account's report, as ``params/`` sets it."""
+    own = ROOT / "params" / f"{account_id}.yaml"
+    values = yaml.safe_load(own.read_text(encoding="utf-8")) if own.is_file() else {}
+    return (values or {}).get("language", "en")
 
 
 def missing(what: str) -> None:

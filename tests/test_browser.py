@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from kamlib.mail import flow
-from tests.conftest import MAIL_ACCOUNTS, missing
+from tests.conftest import MAIL_ACCOUNTS, WORDS, language_of, missing
 
 pytestmark = pytest.mark.slow
 
@@ -95,8 +95,10 @@ def test_the_mail_body_renders_as_a_client_shows_it(browser, made, tmp_path):
     assert _offline(requests) == []
     frames = [f for f in page.frames if f != page.main_frame]
     assert len(frames) == len(MAIL_ACCOUNTS)
+    findings = {WORDS[language_of(a)]["findings"] for a in MAIL_ACCOUNTS}
+    assert findings == {"Most important findings", "Wichtigste Befunde"}
     for frame in frames:
-        assert frame.locator("text=Most important findings").count() == 1
+        assert sum(frame.locator(f"text={f}").count() for f in findings) == 1
         loaded = frame.evaluate(
             "() => [...document.images].map(i => i.complete && i.naturalWidth > 0)"
         )

@@ -26,7 +26,7 @@ from kamlib.mail import flow, smtp
 from kamlib.mail.compose import BODY_LIMIT
 from kamlib.params import load_params
 from tests import smtp_server
-from tests.conftest import MAIL_ACCOUNTS
+from tests.conftest import MAIL_ACCOUNTS, WORDS, language_of
 from tests.smtp_server import PASSWORD, TOKEN, USER
 
 pytestmark = pytest.mark.slow
@@ -72,8 +72,10 @@ def _eml(path: Path) -> email.message.EmailMessage:
     return email.message_from_bytes(path.read_bytes(), policy=policy.default)
 
 
-def _check_message(msg: email.message.EmailMessage) -> None:
-    """The structure every client reads, images that resolve, a readable A4 PDF."""
+def _check_message(msg: email.message.EmailMessage, account_id: str) -> None:
+    """The structure every client reads, images that resolve, a readable A4 PDF, all in the
+    account's language."""
+    words = WORDS[language_of(account_id)]
     assert msg.get_content_type() == "multipart/mixed"
     alternative, *attachments = msg.get_payload()
     assert alternative.get_content_type() == "multipart/alternative"
@@ -88,11 +90,11 @@ def _check_message(msg: email.message.EmailMessage) -> None:
     cids = set(re.findall(r'src="cid:([^"]+)"', body))
     assert 1 <= len(images) <= 2 and cids == {i["Content-ID"].strip("<>") for i in images}
     assert all(i.get_content_type() == "image/png" for i in images)
-    assert "Most important findings" in text.get_content()
+    assert words["findings"] in text.get_content()
     pdf = next(a for a in attachments if a.get_content_type() == "application/pdf")
     reader = PdfReader(io.BytesIO(pdf.get_content()))
     assert round(float(reader.pages[0].mediabox.width)) == 595  # A4: 210 mm = 595 pt
-    assert "Executive summary" in reader.pages[0].extract_text()
+    assert words["summary"] in reader.pages[0].extract_text()
     assert msg["Auto-Submitted"] == "auto-generated" and msg["Bcc"] is None
 
 
@@ -102,13 +104,16 @@ def test_dry_run_writes_an_outbox_of_checked_mails_and_sends_nothing(made, repor
     outbox = reports / "outbox"
     assert sorted(p.name for p in outbox.glob("*.eml")) == [f"{a}.eml" for a in ACCOUNTS]
     for account_id in ACCOUNTS:
-        _check_message(_eml(outbox / f"{account_id}.eml"))
+        _check_message(_eml(outbox / f"{account_id}.eml"), account_id)
     six = _eml(outbox / "KA-006.eml")
     assert six["To"] == "Anna Keller <anna.keller@example.com>"
     assert six["Cc"] == "sales.director@example.com"
     assert six["Reply-To"] == "Key Account Team <kam-team@example.com>"
-    assert "Meridian Foods B.V." in six["Subject"]
+    assert six["Subject"] == "Key account report Meridian Foods B.V., 31 Oct 2026"
     one = _eml(outbox / "KA-001.eml")
+    # a German account's mail is German, from the subject on
+    assert one["Subject"] == "Key-Account-Bericht Hartmann Automotive GmbH, 31. Okt. 2026"
+    assert "Stichtag" in one.get_body(("plain",)).get_content()
     assert one["To"] == "anna.keller@example.com"  # the key account manager, from mail.owners
     plan = json.loads((outbox / "plan.json").read_text())["messages"]
     assert {m["file"]: m["bcc"] for m in plan}["KA-006.eml"] == ["archive@example.com"]
@@ -128,7 +133,7 @@ def test_drafts_are_marked_unsent_and_need_no_server(made, reports, tmp_path):
     flow.send(reports, params_dir=_params(made, tmp_path), mode="drafts")
     draft = _eml(reports / "outbox" / "KA-003.eml")
     assert draft["X-Unsent"] == "1"
-    _check_message(draft)
+    _check_message(draft, "KA-003")
 
 
 def test_every_mail_is_checked_before_the_first_is_sent(made, reports, tmp_path, server):
@@ -149,8 +154,10 @@ def test_sending_delivers_each_mail_exactly_once(made, reports, tmp_path, server
     assert result.exit_code == 0 and result.count("sent") == 3
     assert server.handler.logins == ["PLAIN"]
     assert sorted(server.by_message_id().values()) == [1, 1, 1]
+    names = {"Hartmann": "KA-001", "Vossberg": "KA-003", "Meridian": "KA-006"}
     for received in server.handler.received:
-        _check_message(received.message)
+        subject = received.message["Subject"]
+        _check_message(received.message, next(a for n, a in names.items() if n in subject))
     six = next(r for r in server.handler.received if "Meridian" in r.message["Subject"])
     assert sorted(six.rcpt_tos) == sorted(
         ["anna.keller@example.com", "sales.director@example.com", "archive@example.com"]

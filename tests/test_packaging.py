@@ -87,6 +87,10 @@ def test_a_wheel_installs_in_a_fresh_venv_and_writes_the_demo_reports(tmp_path):
         names = archive.namelist()
     assert "kamlib/notebooks/account_report.ipynb" in names
     assert "kamlib/templates/kam/index.html.j2" in names
+    # the German catalog ships compiled: a fresh install needs no extra step
+    assert {"kamlib/locale/de/LC_MESSAGES/kam.po", "kamlib/locale/de/LC_MESSAGES/kam.mo"} <= set(
+        names
+    )
     venv.create(env, with_pip=True)
     python, kam = env / "bin" / "python", env / "bin" / "kam"
     run(python, "-m", "pip", "install", "-q", "-c", ROOT / "constraints.txt", wheel)
@@ -98,5 +102,20 @@ def test_a_wheel_installs_in_a_fresh_venv_and_writes_the_demo_reports(tmp_path):
     run(kam, "report", "--data", work / "demo", "--out", work / "reports", "KA-001")
     assert (work / "reports" / "KA-001.html").stat().st_size > 10_000
     assert (work / "reports" / "portfolio.html").is_file()
+    (work / "params").mkdir()
+    (work / "params" / "KA-003.yaml").write_text("language: de\n", encoding="utf-8")
+    run(
+        kam,
+        "report",
+        "--data",
+        work / "demo",
+        "--out",
+        work / "de",
+        "--params",
+        work / "params",
+        "KA-003",
+    )
+    german = (work / "de" / "KA-003.html").read_text(encoding="utf-8")
+    assert '<html lang="de"' in german and "Umsatzentwicklung" in german
     done = run(python, "-m", "kamlib", "validate", "--data", work / "demo")
     assert "valid" in done.stdout

@@ -11,41 +11,42 @@ import pytest
 from pypdf import PdfReader
 
 from kamlib.run.pdf import pdf_bytes
-from tests.conftest import MAIL_ACCOUNTS
+from tests.conftest import MAIL_ACCOUNTS, WORDS, language_of
 
 pytestmark = pytest.mark.slow
-SECTIONS = ["Revenue", "Satisfaction", "Contract terms", "Communication and complaints", "Market"]
 
 
-def _body(text: str, name: str) -> list[str]:
+def _body(text: str, name: str, words: dict) -> list[str]:
     """The lines of a page without its running header and footer."""
+    footer = re.escape(words["page"]).replace(r"\{page\}", r"\d+").replace(r"\{pages\}", r"\d+")
     return [
         line.strip()
         for line in text.splitlines()
         if line.strip()
-        and not line.startswith(f"{name} Reporting date")
-        and not re.fullmatch(r"Page \d+ of \d+", line.strip())
+        and not line.startswith(f"{name} {words['as_of']}")
+        and not re.fullmatch(footer, line.strip())
     ]
 
 
 @pytest.mark.parametrize("account_id", MAIL_ACCOUNTS)
 def test_every_page_is_a4_with_name_date_and_page_number(made, account_id):
+    words = WORDS[language_of(account_id)]
     path = made / "reports" / f"{account_id}.pdf"
     assert path.stat().st_size < 2_000_000
     pages = PdfReader(path).pages
     first = pages[0].extract_text()
     name = first.splitlines()[0].strip()  # the running header: the account's name
-    assert name and name != "Executive summary"
+    assert name and name != words["summary"]
     for number, page in enumerate(pages, start=1):
         box = page.mediabox
         assert (round(float(box.width)), round(float(box.height))) == (595, 842)  # A4 in points
         text = page.extract_text()
-        assert f"{name} Reporting date 31 Oct 2026" in text, (number, text[-120:])
-        assert f"Page {number} of {len(pages)}" in text
-    assert "Executive summary" in first
+        assert f"{name} {words['as_of']}" in text, (number, text[-120:])
+        assert words["page"].format(page=number, pages=len(pages)) in text
+    assert words["summary"] in first
     # each section starts a page of its own: its title is the page's first line of text
-    openings = [_body(p.extract_text(), name)[0] for p in pages[1:]]
-    for section in SECTIONS:
+    openings = [_body(p.extract_text(), name, words)[0] for p in pages[1:]]
+    for section in [*words["sections"], "Market" if words is WORDS["en"] else "Markt"]:
         assert section in openings, (section, openings)
 
 

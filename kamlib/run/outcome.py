@@ -13,7 +13,7 @@ from kamlib import __version__
 from kamlib import format as fmt
 from kamlib.components import light
 from kamlib.data import Dataset
-from kamlib.i18n import translator
+from kamlib.i18n import heading, translator
 from kamlib.measures import hhi, top5_share
 from kamlib.run.kernels import Failure
 
@@ -82,7 +82,7 @@ def _detail(r: AccountResult, language: str = "en") -> str:
         return ""
     if r.status == "partial":
         _, n_ = translator(language)
-        sections = dict.fromkeys(_(f.section) for f in r.failures)
+        sections = dict.fromkeys(heading(f.section, language) for f in r.failures)
         return _("not produced: {sections}").format(sections=", ".join(sections))
     return r.error or ""
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import copy
 import importlib.resources
 import itertools
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -23,7 +24,7 @@ from nbconvert import HTMLExporter
 from nbconvert.preprocessors import Preprocessor, TagRemovePreprocessor
 
 from kamlib import blocks
-from kamlib.i18n import N_, jinja_env, translate_markdown, translator
+from kamlib.i18n import N_, jinja_env, translate_markdown, translation, translator
 from kamlib.run.compose import heading, is_essential, section_of
 from kamlib.run.kernels import Failure
 from kamlib.summary import DIGEST_MIMETYPE
@@ -157,8 +158,29 @@ def export_html(nb: nbformat.NotebookNode, title: str, footer: str, language: st
     exporter.register_preprocessor(_DropStderr(), enabled=True)
     nb = copy.deepcopy(nb)
     nb.metadata["title"] = title
-    body, _ = exporter.from_notebook_node(nb, resources={"kam_footer": footer})
+    gettext = translation(language).gettext
+    resources = {
+        "kam_footer": footer,
+        "kam_chart": gettext("chart"),
+        "kam_page_numbers": page_numbers(language),
+    }
+    body, _ = exporter.from_notebook_node(nb, resources=resources)
     return body
+
+
+def page_numbers(language: str = "en") -> str:
+    """The CSS ``content`` of a printed page's number, "Page 3 of 17" in ``language``."""
+    text = translation(language).gettext("Page {page} of {pages}")
+    parts = re.split(r"(\{page\}|\{pages\})", text)
+    css = []
+    for part in parts:
+        if part == "{page}":
+            css.append("counter(page)")
+        elif part == "{pages}":
+            css.append("counter(pages)")
+        elif part:
+            css.append('"' + part.replace("\\", "\\\\").replace('"', '\\"') + '"')
+    return " ".join(css)
 
 
 def _pages(language: str = "en") -> jinja2.Environment:

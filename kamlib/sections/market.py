@@ -94,6 +94,7 @@ def share_of_wallet(
         return pd.DataFrame(columns=["revenue", "wallet", "share", "partial"])
     revenue = sales.groupby(sales["date"].dt.year)["net_revenue"].sum()
     out = potential.set_index("year")[["wallet"]].sort_index()
+    out.index = out.index.astype(int)  # a year read next to empty cells arrives as a float
     out = out.loc[out.index <= as_of.year]
     out.insert(0, "revenue", revenue.reindex(out.index, fill_value=0.0))
     out["share"] = (out["revenue"] / out["wallet"]).where(out["wallet"] > 0)

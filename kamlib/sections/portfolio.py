@@ -488,5 +488,5 @@ def groups_table(a: PortfolioAnalysis, params) -> blocks.Html:
         caption=_("Parent groups"),
         currency=params.currency,
         language=params.language,
-        empty=_("No account has a parent_id."),
+        empty=_("No account belongs to a parent company."),
     )

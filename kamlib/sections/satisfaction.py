@@ -570,7 +570,7 @@ def summary(a: SatisfactionAnalysis, params) -> blocks.Html:
 def roles_table(a: SatisfactionAnalysis, params) -> blocks.Html:
     """NPS and CSAT with their intervals per respondent role."""
     _, n_ = translator(params.language)
-    roles = a.roles.rename(index={fmt.NOT_STATED: _(fmt.NOT_STATED)})
+    roles = a.roles
     return blocks.table(
         roles.reset_index() if len(roles) else None,
         {
@@ -594,10 +594,6 @@ def comments_table(a: SatisfactionAnalysis, params) -> blocks.Html:
     """The latest comments of detractors (as written)."""
     _, n_ = translator(params.language)
     comments = a.comments
-    if "respondent_role" in comments:
-        comments = comments.assign(
-            respondent_role=comments["respondent_role"].replace(fmt.NOT_STATED, _(fmt.NOT_STATED))
-        )
     return blocks.table(
         comments,
         {"date": "date", "nps": "int"},
