@@ -15,6 +15,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -39,7 +40,7 @@ err = Console(stderr=True, highlight=False)
 
 
 def _fail(message: str, code: int) -> None:
-    err.print(f"[bold red]error:[/] {message}", markup=True, soft_wrap=True)
+    err.print(f"[bold red]error:[/] {escape(message)}", markup=True, soft_wrap=True)
     raise typer.Exit(code)
 
 
@@ -61,26 +62,39 @@ def demo(
 
 @app.command()
 def validate(
-    data: Annotated[Path, typer.Option("--data", help="Dataset folder or .duckdb file.")],
+    data: Annotated[
+        Path | None, typer.Option("--data", help="Dataset folder or .duckdb file.")
+    ] = None,
+    sources: Annotated[
+        Path | None,
+        typer.Option("--sources", help="Sources file (kam-sources.yaml) instead of --data."),
+    ] = None,
 ) -> None:
     """Check a dataset against the data contract; list every problem."""
-    from kamlib.data import load_dataset
+    from kamlib.context import load
 
+    path = _dataset_path(data, sources)
     try:
-        dataset = load_dataset(data)
+        dataset = load(path)
     except DataError as exc:
         err.print(str(exc), markup=False, soft_wrap=True)
         raise typer.Exit(1) from None
     except KamError as exc:
         _fail(str(exc), 1)
     counts = ", ".join(f"{name} {len(df)}" for name, df in dataset.tables.items())
-    print(f"{data}: valid ({counts} rows)")
+    print(f"{path}: valid ({counts} rows)")
 
 
 @app.command()
 def report(
-    data: Annotated[Path, typer.Option("--data", help="Dataset folder or .duckdb file.")],
     out: Annotated[Path, typer.Option("--out", help="Folder for the reports.")],
+    data: Annotated[
+        Path | None, typer.Option("--data", help="Dataset folder or .duckdb file.")
+    ] = None,
+    sources: Annotated[
+        Path | None,
+        typer.Option("--sources", help="Sources file (kam-sources.yaml) instead of --data."),
+    ] = None,
     params: Annotated[Path | None, typer.Option("--params", help="Parameter folder.")] = None,
     as_of: Annotated[str | None, typer.Option("--as-of", help="Reporting date YYYY-MM-DD.")] = None,
     jobs: Annotated[int, typer.Option("--jobs", help="Reports built in parallel.")] = 1,
@@ -140,7 +154,7 @@ def report(
     try:
         with progress:
             result = runner.run(
-                data,
+                _dataset_path(data, sources),
                 out,
                 params_dir=params,
                 as_of=as_of,
@@ -278,6 +292,15 @@ def send(
 _STOP_CODE = [130]
 
 
+def _dataset_path(data: Path | None, sources: Path | None) -> Path:
+    """The dataset of a command: ``--data`` or ``--sources``, exactly one."""
+    if (data is None) == (sources is None):
+        _fail("give the data as --data PATH (a folder or .duckdb file) or --sources FILE.", 2)
+    if sources is not None and not sources.is_file():
+        _fail(f"--sources: no such file: {sources}", 2)
+    return sources if sources is not None else data
+
+
 def _terminate(signum, frame) -> None:
     _STOP_CODE[0] = 128 + signum
     raise KeyboardInterrupt
@@ -285,16 +308,22 @@ def _terminate(signum, frame) -> None:
 
 @app.command("params")
 def params_cmd(
-    data: Annotated[Path, typer.Option("--data", help="Dataset folder or .duckdb file.")],
+    data: Annotated[
+        Path | None, typer.Option("--data", help="Dataset folder or .duckdb file.")
+    ] = None,
+    sources: Annotated[
+        Path | None,
+        typer.Option("--sources", help="Sources file (kam-sources.yaml) instead of --data."),
+    ] = None,
     params: Annotated[Path, typer.Option("--params", help="Parameter folder.")] = Path("params"),
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace existing files.")] = False,
 ) -> None:
     """Scaffold params/<account_id>.yaml for every key account that has none."""
-    from kamlib.data import load_dataset
+    from kamlib.context import load
     from kamlib.params import scaffold
 
     try:
-        dataset = load_dataset(data)
+        dataset = load(_dataset_path(data, sources))
     except DataError as exc:
         err.print(str(exc), markup=False, soft_wrap=True)
         raise typer.Exit(2) from None

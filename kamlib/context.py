@@ -27,6 +27,7 @@ from kamlib.params import Params, load_params
 from kamlib.periods import default_as_of, previous_reporting_date
 from kamlib.sections import AREAS
 from kamlib.sections import portfolio as portfolio_section
+from kamlib.sources import is_sources_file, load_sources
 
 __all__ = [
     "AccountContext",
@@ -67,6 +68,8 @@ def _signature(path: str) -> tuple:
     folder = Path(path)
     if not folder.exists():
         return ("missing",)
+    if folder.is_file() and is_sources_file(folder):
+        folder = folder.parent  # a sources file: it and the exports beside it
     files = sorted(folder.iterdir()) if folder.is_dir() else [folder]
     return tuple((f.name, f.stat().st_size, f.stat().st_mtime_ns) for f in files if f.is_file())
 
@@ -77,11 +80,14 @@ def _load_cached(data: str, signature: tuple) -> Dataset:
         from kamlib.demo import make_demo
 
         return from_frames(make_demo(), source="built-in demo data")
+    if is_sources_file(data):
+        return load_sources(data)
     return load_dataset(data)
 
 
 def load(data: str | Path) -> Dataset:
-    """Load (and validate) a dataset; ``""`` means the built-in demo data."""
+    """Load (and validate) a dataset: a folder or DuckDB file, a sources file (``.yaml``), or
+    ``""`` for the built-in demo data."""
     data = str(data or "")
     return _load_cached(data, _signature(data))
 

@@ -13,7 +13,10 @@ types. :func:`validate` then checks every table at once and returns typed frames
 
 from __future__ import annotations
 
+import difflib
 import hashlib
+from collections.abc import Callable, Iterable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,11 +34,22 @@ from kamlib.schema import (
     file_name_clash,
 )
 
-__all__ = ["Dataset", "read_raw", "validate", "load_dataset", "from_frames"]
+__all__ = [
+    "DUCKDB_CONFIG",
+    "Dataset",
+    "Origin",
+    "closest",
+    "connect",
+    "from_frames",
+    "load_dataset",
+    "read_raw",
+    "suggest",
+    "validate",
+]
 
 _SHOWN = 10  # rows listed per problem before "and N more"
-_TRUE = {"true", "t", "yes", "y", "1"}
-_FALSE = {"false", "f", "no", "n", "0"}
+_TRUE = {"true", "t", "yes", "y", "1", "ja", "j", "wahr"}
+_FALSE = {"false", "f", "no", "n", "0", "nein", "falsch"}
 _DATE_TEXT = r"^\d{4}-\d{2}-\d{2}$"
 
 
@@ -75,12 +89,46 @@ class Dataset:
 
 # --- reading -------------------------------------------------------------------------------
 
+#: DuckDB settings of every connection kam opens: never install or load an extension on its
+#: own (the wheel has parquet, json and icu built in; anything else would be fetched from the
+#: network at run time, which kam never does)
+DUCKDB_CONFIG = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+
+
+def connect(database: str = ":memory:", read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection with :data:`DUCKDB_CONFIG`."""
+    return duckdb.connect(database, read_only=read_only, config=dict(DUCKDB_CONFIG))
+
 
 def _read_csv(con: duckdb.DuckDBPyConnection, path: Path) -> pd.DataFrame:
     rel = con.read_csv(
         str(path), header=True, all_varchar=True, delimiter=",", quotechar='"', escapechar='"'
     )
     return rel.df()
+
+
+def _not_plain(path: Path) -> str | None:
+    """Why a CSV file is not kam's plain format (UTF-8, comma-separated), if it looks like a
+    German or Windows export; the words name the sources-file option that reads it."""
+    head = path.read_bytes()[:65536]
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 4:  # not just a character cut at the end of the sample
+            return (
+                f"{path.name} is not UTF-8 (byte {exc.start}; a Windows export in cp1252?); "
+                "convert it, or read it with a sources file (--sources) and format.encoding: "
+                "cp1252"
+            )
+        text = head[: exc.start].decode("utf-8")
+    header = text.lstrip("\ufeff").splitlines()[0] if text.strip() else ""
+    if header.count(";") > header.count(","):
+        return (
+            f"{path.name} looks semicolon-separated (header {header[:60]!r}); --data reads "
+            "comma-separated files: read it with a sources file (--sources) and "
+            "format.delimiter: ';' (and format.numbers: de for decimal commas)"
+        )
+    return None
 
 
 def read_raw(path: str | Path) -> dict[str, pd.DataFrame]:
@@ -100,7 +148,7 @@ def read_raw(path: str | Path) -> dict[str, pd.DataFrame]:
     problems: list[Problem] = []
     tables: dict[str, pd.DataFrame] = {}
     if path.is_dir():
-        con = duckdb.connect()
+        con = connect()
         for name in TABLES:
             files = [f for f in (path / f"{name}.csv", path / f"{name}.parquet") if f.is_file()]
             if len(files) > 1:
@@ -111,6 +159,10 @@ def read_raw(path: str | Path) -> dict[str, pd.DataFrame]:
                 )
                 continue
             if not files:
+                continue
+            hint = _not_plain(files[0]) if files[0].suffix == ".csv" else None
+            if hint:
+                problems.append(Problem(name, None, hint))
                 continue
             try:
                 tables[name] = (
@@ -125,7 +177,7 @@ def read_raw(path: str | Path) -> dict[str, pd.DataFrame]:
         con.close()
     elif path.is_file():
         try:
-            con = duckdb.connect(str(path), read_only=True)
+            con = connect(str(path), read_only=True)
         except duckdb.Error as exc:
             raise DataError(
                 [
@@ -169,17 +221,43 @@ def _show(value: object) -> str:
     return text if len(text) <= 40 else text[:37] + "...'"
 
 
+#: how the table being checked names its rows, when they came through a sources file (the
+#: line of the user's file, the row of the sheet); None: 1-based data rows
+ROW_NAMES: ContextVar[Callable[[np.ndarray], str] | None] = ContextVar("ROW_NAMES", default=None)
+
+
 def _where(mask: pd.Series, values: pd.Series | None = None) -> str:
-    """'rows 3, 7: 'x', 'y'' for the True positions of ``mask`` (1-based data rows)."""
+    """'rows 3, 7: 'x', 'y'' for the True positions of ``mask`` (1-based data rows, or the
+    user's lines and rows through :data:`ROW_NAMES`)."""
     positions = np.flatnonzero(mask.to_numpy())
     shown = positions[:_SHOWN]
-    rows = ", ".join(str(p + 1) for p in shown)
     more = f" and {len(positions) - _SHOWN} more" if len(positions) > _SHOWN else ""
-    label = "row" if len(positions) == 1 else "rows"
+    names = ROW_NAMES.get()
+    if names is not None:
+        where = names(shown) + more
+    else:
+        label = "row" if len(positions) == 1 else "rows"
+        where = f"{label} {', '.join(str(p + 1) for p in shown)}{more}"
     if values is None:
-        return f"{label} {rows}{more}"
+        return where
     vals = ", ".join(_show(values.iloc[p]) for p in shown)
-    return f"{label} {rows}{more}: {vals}"
+    return f"{where}: {vals}"
+
+
+def closest(wanted: str, found: Iterable[object]) -> str | None:
+    """The name in ``found`` closest to ``wanted`` (ignoring case), if one is close."""
+    names = [str(f) for f in found]
+    by_lower = {n.lower(): n for n in reversed(names)}
+    if wanted.lower() in by_lower:
+        return by_lower[wanted.lower()]
+    match = difflib.get_close_matches(wanted.lower(), list(by_lower), n=1, cutoff=0.6)
+    return by_lower[match[0]] if match else None
+
+
+def suggest(wanted: str, found: Iterable[object]) -> str:
+    """``; did you mean 'Account_ID'?`` when a found name is close to ``wanted``."""
+    near = closest(wanted, found)
+    return f"; did you mean {near!r}?" if near is not None else ""
 
 
 def _clean_text(series: pd.Series) -> pd.Series:
@@ -195,12 +273,22 @@ def _clean_text(series: pd.Series) -> pd.Series:
     return out.where(out.notna() & (out != ""), np.nan).astype(object)
 
 
-def _parse_date(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Dates and a mask of present values that are not dates."""
+def _is_open_end(value: object) -> bool:
+    """A date in the year 9999, as ERPs write "no end" (``9999-12-31``, a date object)."""
+    if isinstance(value, str):
+        return value.startswith("9999-")
+    return getattr(value, "year", None) == 9999
+
+
+def _parse_date(raw: pd.Series, open_ended: bool = False) -> tuple[pd.Series, pd.Series]:
+    """Dates and a mask of present values that are not dates; with ``open_ended``, a date in
+    the year 9999 is read as the empty cell (no end)."""
     if pd.api.types.is_datetime64_any_dtype(raw.dtype):
         values = raw.dt.tz_localize(None) if getattr(raw.dt, "tz", None) else raw
         return values.dt.normalize().astype("datetime64[ns]"), pd.Series(False, index=raw.index)
     text = _clean_text(raw)
+    if open_ended:
+        text = text.where(~text.map(_is_open_end).astype(bool), np.nan)
     is_text = text.map(lambda v: isinstance(v, str)).astype(bool)
     parsed = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
     if is_text.any():
@@ -253,7 +341,7 @@ def _check_column(
     if spec.type == "str":
         values, bad = _clean_text(raw), pd.Series(False, index=raw.index)
     elif spec.type == "date":
-        values, bad = _parse_date(raw)
+        values, bad = _parse_date(raw, spec.open_ended)
     elif spec.type in ("int", "float"):
         values, bad = _parse_number(raw)
     else:
@@ -330,7 +418,7 @@ def _check_table(
                 name,
                 col,
                 f"required column is missing (found columns: "
-                f"{', '.join(map(str, raw.columns)) or 'none'})",
+                f"{', '.join(map(str, raw.columns)) or 'none'}){suggest(col, raw.columns)}",
             )
         )
     typed = pd.DataFrame(index=raw.index)
@@ -424,13 +512,36 @@ def _check_table(
     return typed
 
 
-def validate(raw: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
+@dataclass(frozen=True)
+class Origin:
+    """Where a table's rows and columns came from, in the user's terms (a sources file).
+
+    Attributes
+    ----------
+    rows : callable
+        Positions of rows (0-based) -> the words naming them, e.g.
+        ``Umsatz.csv lines 5, 9``.
+    columns : callable
+        A contract column (or None for the whole table) -> the words naming it, e.g.
+        ``sales (Umsatz.csv), column 'Belegdatum' (date)``.
+    """
+
+    rows: Callable[[np.ndarray], str]
+    columns: Callable[[str | None], str]
+
+
+def validate(
+    raw: dict[str, pd.DataFrame], origins: dict[str, Origin] | None = None
+) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
     """Check every table against the contract and return the typed tables.
 
     Parameters
     ----------
     raw : dict of str -> pd.DataFrame
         Tables as read (text, or native types from Parquet / DuckDB / in-memory frames).
+    origins : dict of str -> Origin, optional
+        For tables read through a sources file: problems name the user's files, columns and
+        lines instead of the contract's table, column and data row.
 
     Returns
     -------
@@ -453,9 +564,23 @@ def validate(raw: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame], lis
             )
         elif len(raw[name]) == 0:
             problems.append(Problem(name, None, "required table has no data rows"))
+    origins = origins or {}
+
+    def named(name: str, found: list[Problem]) -> list[Problem]:
+        origin = origins.get(name)
+        if origin is None:
+            return found
+        return [Problem(p.table, p.column, p.message, origin.columns(p.column)) for p in found]
+
     for name, spec in TABLES.items():
         if name in raw:
-            table = _check_table(spec, raw[name], problems)
+            found: list[Problem] = []
+            token = ROW_NAMES.set(origins[name].rows if name in origins else None)
+            try:
+                table = _check_table(spec, raw[name], found)
+            finally:
+                ROW_NAMES.reset(token)
+            problems.extend(named(name, found))
             if table is not None:
                 typed[name] = table
     accounts = typed.get("accounts")
@@ -468,15 +593,18 @@ def validate(raw: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame], lis
                     continue
                 unknown = table[col].notna() & ~table[col].isin(known)
                 if unknown.any():
-                    problems.append(
-                        Problem(
-                            name,
-                            col,
-                            f"{int(unknown.sum())} row(s) refer to "
-                            f"accounts that do not exist in accounts "
-                            f"({_where(unknown, table[col])})",
-                        )
+                    token = ROW_NAMES.set(origins[name].rows if name in origins else None)
+                    try:
+                        where = _where(unknown, table[col])
+                    finally:
+                        ROW_NAMES.reset(token)
+                    problem = Problem(
+                        name,
+                        col,
+                        f"{int(unknown.sum())} row(s) refer to "
+                        f"accounts that do not exist in accounts ({where})",
                     )
+                    problems.extend(named(name, [problem]))
     return typed, problems
 
 

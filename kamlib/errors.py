@@ -29,9 +29,14 @@ class Problem:
     table: str
     column: str | None
     message: str
+    #: where the problem is in the user's own terms, when the data came through a sources
+    #: file: ``sales (Umsatz.csv), column 'Belegdatum' (date)``
+    where: str | None = None
 
     def __str__(self) -> str:
-        where = f"{self.table}" + (f", column '{self.column}'" if self.column else "")
+        where = self.where or (
+            f"{self.table}" + (f", column '{self.column}'" if self.column else "")
+        )
         return f"{where}: {self.message}"
 
 

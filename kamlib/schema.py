@@ -75,6 +75,9 @@ class ColumnSpec:
         Inclusive range of numeric values.
     allowed : tuple of str, optional
         Allowed values of a text column (compared in lower case, stored in lower case).
+    open_ended : bool
+        An end date where ERPs write "no end" as a date in the year 9999 (SAP's
+        ``9999-12-31``): read as the empty cell, which the contract defines as open-ended.
     """
 
     name: str
@@ -83,6 +86,7 @@ class ColumnSpec:
     min: float | None = None
     max: float | None = None
     allowed: tuple[str, ...] | None = None
+    open_ended: bool = False
 
 
 @dataclass(frozen=True)
@@ -200,7 +204,7 @@ TABLES: dict[str, TableSpec] = {
                 _c("contract_id", "str", True),
                 _ACC,
                 _c("start_date", "date", True),
-                _c("end_date", "date"),
+                _c("end_date", "date", open_ended=True),
                 _c("payment_terms_days", "int", min=0),
                 _c("otif_target", "float", min=0, max=1),
                 _c("notice_days", "int", min=0),
@@ -215,7 +219,7 @@ TABLES: dict[str, TableSpec] = {
                 _ACC,
                 _c("product", "str", True),
                 _c("valid_from", "date", True),
-                _c("valid_to", "date"),
+                _c("valid_to", "date", open_ended=True),
                 _c("agreed_unit_price", "float", True),
             ),
             key=("account_id", "product", "valid_from"),

@@ -125,3 +125,15 @@ def frames_of(
     if kpis is None:
         kpis = kpi_module.compute(dataset, when, params or Params())
     return PortfolioFrames(dataset, when, kpis, kpis, kpis).account(account_id)
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A real PostgreSQL server for the session (:mod:`tests.pg_server`): an empty database
+    ``kam`` of the superuser ``kam`` on 127.0.0.1, trust authentication."""
+    from tests.pg_server import find_binaries, pg_server
+
+    if find_binaries() is None:
+        missing("PostgreSQL")
+    with pg_server() as server:
+        yield server

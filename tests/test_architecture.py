@@ -19,6 +19,7 @@ LAYERS = [
     {"kamlib.measures", "kamlib.blocks"},
     {"kamlib.components"},
     {"kamlib.params", "kamlib.data"},
+    {"kamlib.sources"},  # and its modules
     {"kamlib.frames", "kamlib.forecast", "kamlib.health"},
     {"kamlib.kpis"},
     {"kamlib.sections"},  # and its modules

@@ -19,7 +19,8 @@ CONDA_NAMES = {"duckdb": "python-duckdb"}  # conda-forge's name for the same pac
 
 
 def _split(spec: str) -> tuple[str, str]:
-    name, bounds = re.match(r"^([A-Za-z0-9_.\-]+)\s*(.*)$", spec.strip()).groups()
+    # extras ("psycopg[binary]") are pip's: conda's package of the same name brings them
+    name, bounds = re.match(r"^([A-Za-z0-9_.\-]+)(?:\[[^\]]*\])?\s*(.*)$", spec.strip()).groups()
     return name.lower(), bounds.replace(" ", "")
 
 
