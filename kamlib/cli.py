@@ -49,15 +49,35 @@ def demo(
     out: Annotated[Path, typer.Option("--out", help="Folder to write the CSV files into.")],
     accounts: Annotated[int, typer.Option("--accounts", help="Number of customers.")] = 30,
     seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same data).")] = 7,
+    kind: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            help="plain (the contract's CSV), or the same data as a company's export with its "
+            "kam-sources.yaml: de-csv, datev, excel.",
+        ),
+    ] = "plain",
 ) -> None:
-    """Write a synthetic dataset in the data contract's shape."""
+    """Write a synthetic dataset in the data contract's shape (or as a company's export)."""
     from kamlib.demo import write_demo
+    from kamlib.sources.exports import FORMATS, write_export
 
+    if kind not in ("plain", *FORMATS):
+        _fail(f"--format must be one of plain, {', '.join(FORMATS)}; got {kind!r}.", 2)
     try:
-        files = write_demo(out, accounts=accounts, seed=seed)
+        if kind == "plain":
+            files = write_demo(out, accounts=accounts, seed=seed)
+        else:
+            files = write_export(out, kind, accounts=accounts, seed=seed)
     except ValueError as exc:
         _fail(str(exc), 2)
-    err.print(f"wrote {len(files)} tables to {out}")
+    if kind == "plain":
+        err.print(f"wrote {len(files)} tables to {out}")
+    else:
+        err.print(
+            f"wrote {len(files) - 1} {kind} files and their sources file to {out}; "
+            f"read them with --sources {files[-1]}"
+        )
 
 
 @app.command()
@@ -331,6 +351,57 @@ def params_cmd(
     ids = dataset.account_ids(key_only=True)
     written = scaffold(params, [(a, accounts[a]) for a in ids], overwrite=overwrite)
     err.print(f"wrote {len(written)} parameter files to {params} ({len(ids) - len(written)} kept)")
+
+
+sources_app = typer.Typer(
+    no_args_is_help=True,
+    help="Sources files (kam-sources.yaml): a company's own exports mapped to the data contract.",
+)
+app.add_typer(sources_app, name="sources")
+
+
+@sources_app.command("init")
+def sources_init(
+    data: Annotated[Path, typer.Option("--data", help="Folder with the exports (CSV, Excel).")],
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Sources file to write (default: DATA/kam-sources.yaml)."),
+    ] = None,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="Replace an existing sources file.")
+    ] = False,
+) -> None:
+    """Propose a sources file for the exports in a folder, to check before use."""
+    from kamlib.sources.propose import make_proposal
+
+    target = out if out is not None else data / "kam-sources.yaml"
+    if target.exists() and not overwrite:
+        _fail(f"{target} exists; give --overwrite to replace it.", 2)
+    try:
+        proposal = make_proposal(data, base=target.parent)
+    except KamError as exc:
+        _fail(str(exc), 2)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(proposal.text, encoding="utf-8")
+    tables = ", ".join(f"{name} ({origin})" for name, origin in proposal.tables.items())
+    err.print(f"wrote {target}: {tables}", markup=False, soft_wrap=True)
+    for unused in proposal.unused:
+        err.print(f"not used: {unused}", markup=False, soft_wrap=True)
+    for question in proposal.questions:
+        err.print(f"ASK: {question}", markup=False, soft_wrap=True)
+    if proposal.questions:
+        err.print(
+            f"answer every ASK in {target} (kam refuses the file until then), check the lines "
+            f"marked 'check', then run: kam validate --sources {target}",
+            markup=False,
+            soft_wrap=True,
+        )
+    else:
+        err.print(
+            f"check the lines marked 'check', then run: kam validate --sources {target}",
+            markup=False,
+            soft_wrap=True,
+        )
 
 
 def main() -> None:

@@ -258,3 +258,30 @@ def test_open_ended_dates_as_erps_write_them(tmp_path):
     contracts.to_csv(tmp_path / "contracts.csv", index=False)
     with pytest.raises(DataError, match="start_date"):
         load_dataset(tmp_path)
+
+
+def test_the_readme_example_is_a_valid_sources_file(tmp_path):
+    from kamlib.sources import read_sources_file
+    from tests.conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = readme.index("```yaml\n# kam-sources.yaml") + len("```yaml\n")
+    example = readme[start:].split("```", 1)[0]
+    (tmp_path / "kam-sources.yaml").write_text(example, encoding="utf-8")
+    sources = read_sources_file(tmp_path / "kam-sources.yaml")
+    assert sources.tables["accounts"].derived_from == "sales"
+    assert sources.connections["warehouse"].password_env == "KAM_WAREHOUSE_PASSWORD"
+
+
+def test_a_mistake_in_the_sources_file_names_its_key(tmp_path):
+    path = tmp_path / "kam-sources.yaml"
+    path.write_text(
+        "tables:\n  sales:\n    file: a.csv\n    format: {numbers: german}\n"
+        "    columns: {date: Datum, revenue: Umsatz}\n  offers:\n    file: b.csv\n"
+        "    columns: {x: y}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(SourcesError) as err:
+        load_sources(path)
+    text = str(err.value)
+    assert "tables.sales.format.numbers" in text and "'de', 'en' or 'plain'" in text
