@@ -175,6 +175,16 @@ def read_raw(path: str | Path) -> dict[str, pd.DataFrame]:
                     Problem(name, None, f"{files[0].name} cannot be read: {_first_line(exc)}")
                 )
         con.close()
+        described = sorted(path.glob("*.y*ml"))
+        if not tables and not problems and described:
+            problems.append(
+                Problem(
+                    "dataset",
+                    None,
+                    f"{path} holds no <table>.csv files but {described[0].name}: read the "
+                    f"exports it describes with --sources {described[0]}",
+                )
+            )
     elif path.is_file():
         try:
             con = connect(str(path), read_only=True)

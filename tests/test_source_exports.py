@@ -85,6 +85,9 @@ def test_kam_validate_and_report_read_a_sources_file(tmp_path):
     assert "valid (" in done.output and "accounts 30" in done.output
     done = runner.invoke(app, ["validate", "--data", str(tmp_path), "--sources", str(files[-1])])
     assert done.exit_code == 2 and "--data PATH" in done.output
+    # the export folder given as --data: the sources file beside the exports is named
+    done = runner.invoke(app, ["validate", "--data", str(tmp_path / "datev")])
+    assert done.exit_code == 1 and f"--sources {files[-1]}" in done.output
 
 
 def _write(path: Path, text: str, encoding: str = "utf-8") -> Path:
@@ -285,3 +288,16 @@ def test_a_mistake_in_the_sources_file_names_its_key(tmp_path):
         load_sources(path)
     text = str(err.value)
     assert "tables.sales.format.numbers" in text and "'de', 'en' or 'plain'" in text
+
+
+def test_a_required_column_without_a_source_column_is_named(tmp_path):
+    sources = _minimal(
+        tmp_path,
+        "Datum;Kunde;Umsatz\n27.01.2024;007;1,5\n",
+        "    columns: {date: Datum, account_id: Kunde}\n",
+    )
+    with pytest.raises(DataError) as err:
+        load_sources(sources)
+    text = str(err.value)
+    assert "column 'net_revenue': required, and no column of the source is given for it" in text
+    assert "tables.sales.columns.net_revenue" in text and text.count("net_revenue") == 2

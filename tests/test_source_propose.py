@@ -101,6 +101,37 @@ def test_names_and_countries_of_the_sales_lines_make_the_accounts(tmp_path):
     assert dataset.get("accounts")["name"].tolist() == ["Müller GmbH", "Schmidt & Söhne"]
 
 
+def test_a_folder_of_german_exports(tmp_path):
+    files = {
+        "Kunden.csv": "Kundennummer;Firma;Branche;Land;Betreuer\n"
+        "10001;Müller GmbH;Maschinenbau;DE;Anna\n10002;Schmidt AG;Chemie;AT;Ben\n",
+        "Umsatz.csv": "Kundennummer;Belegdatum;Umsatz\n"
+        "10001;15.01.2024;1.234,56\n10002;16.01.2024;99,90\n",
+        "Umfrage_2024.csv": "Antwort-ID;Kundennummer;Antwortdatum;NPS;Zufriedenheit;"
+        "Bewertung Lieferung;Kommentar\nA1;10001;20.01.2024;9;4,5;4;gut\n",
+        "Offene_Posten.csv": "Rechnungsnummer;Kundennummer;Rechnungsdatum;Fällig am;"
+        "Bezahlt am;Rechnungsbetrag\nR1;10001;15.01.2024;14.02.2024;;1.234,56\n"
+        "R2;10002;16.01.2024;15.02.2024;20.02.2024;99,90\n",
+    }
+    for name, text in files.items():
+        _write(tmp_path, name, text, "cp1252")
+    raw = yaml.safe_load(propose(tmp_path))
+    assert list(raw["tables"]) == ["accounts", "sales", "surveys", "invoices"]
+    assert raw["tables"]["accounts"]["columns"] == {
+        "account_id": "Kundennummer",
+        "name": "Firma",
+        "segment": "Branche",
+        "country": "Land",
+        "owner": "Betreuer",
+    }
+    assert raw["tables"]["surveys"]["columns"]["rating_lieferung"] == "Bewertung Lieferung"
+    assert raw["tables"]["invoices"]["columns"]["due_date"] == "Fällig am"
+    assert raw["tables"]["invoices"]["columns"]["paid_date"] == "Bezahlt am"
+    dataset = load_sources(_save(tmp_path, propose(tmp_path)))
+    assert dataset.get("invoices")["amount"].tolist() == [1234.56, 99.9]
+    assert dataset.get("surveys")["csat"].tolist() == [4.5]
+
+
 def test_datev_line_before_the_header(tmp_path):
     _write(
         tmp_path,

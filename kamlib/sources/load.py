@@ -281,6 +281,14 @@ def read_tables(
             raws[name] = raw
         made = _Table(name, raw, fmt, raw.describe())
         spec = TABLES[name]
+        for col in spec.columns:
+            if col.required and col.name not in source.columns:
+                made.problem(
+                    col.name,
+                    f"required, and no column of the source is given for it: add "
+                    f"tables.{name}.columns.{col.name} (the source's columns: "
+                    f"{', '.join(map(str, raw.frame.columns))}){suggest(col.name, raw.frame.columns)}",
+                )
         frame = pd.DataFrame(index=raw.frame.index)
         for column, column_source in source.columns.items():
             values = made.column(spec.column(column), column_source)

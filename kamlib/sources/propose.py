@@ -21,6 +21,7 @@ import csv
 import difflib
 import glob
 import io
+import itertools
 import json
 import os
 import re
@@ -147,7 +148,7 @@ SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
     },
     "surveys": {
         "response_id": _names(
-            "Antwort-ID | Antwortnummer | Fragebogen-Nr | Fragebogennummer | Response ID | "
+            "Antwort-ID | Antwort-Nr | Antwortnummer | Fragebogen-Nr | Fragebogennummer | Response ID | "
             "Response Number | Respondent ID | Submission ID | ~ID | ~Survey ID"
         ),
         "account_id": _ACCOUNT_ID,
@@ -262,14 +263,14 @@ SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
             "~End Date"
         ),
         "agreed_unit_price": _names(
-            "Vereinbarter Preis | Einzelpreis | Stückpreis | Nettopreis | Kundenpreis | "
+            "Vereinbarter Preis | Preis je Einheit | Preis pro Einheit | Einzelpreis | Stückpreis | Nettopreis | Kundenpreis | "
             "Konditionspreis | Agreed Price | Agreed Unit Price | Unit Price | Net Price | ~Preis "
             "| ~Price"
         ),
     },
     "interactions": {
         "interaction_id": _names(
-            "Kontakt-ID | Kontaktnummer | Aktivitäts-ID | Aktivitätsnummer | Besuchsnummer | "
+            "Kontakt-ID | Kontakt-Nr | Kontaktnummer | Aktivitäts-ID | Aktivitätsnummer | Besuchsnummer | "
             "Interaction ID | Activity ID | Activity Number | ~Vorgangsnummer | ~ID"
         ),
         "account_id": _ACCOUNT_ID,
@@ -406,6 +407,8 @@ class _Part:
     delimiter: str | None = None
     skip_lines: int = 0
     _cells: dict[str, pd.Series] = field(default_factory=dict, repr=False)
+    #: which kinds of values (see :func:`_kind`) each column's values can be
+    _plausible: dict[tuple[str, str], bool] = field(default_factory=dict, repr=False)
 
     @property
     def excel(self) -> bool:
@@ -582,20 +585,39 @@ def _id_like(cells: pd.Series) -> np.ndarray:
     return parse_text(cells).map(is_valid_account_id).to_numpy(dtype=bool)
 
 
+def _kind(spec: ColumnSpec) -> str:
+    """What a contract column's values must look like: ``date``, ``number``, ``id``,
+    ``name`` or ``any``."""
+    if spec.type == "date":
+        return "date"
+    if spec.type in ("int", "float"):
+        return "number"
+    if spec.name in ("account_id", "parent_id"):
+        return "id"
+    return "name" if spec.name == "name" else "any"
+
+
 def _plausible(part: _Part, header: str, spec: ColumnSpec) -> bool:
     """Whether the values of ``header`` can be those of ``spec``: dates for a date, numbers
-    for a number, account ids for an account id, and no bare numbers for a name."""
-    cells = part.present(header)
-    if spec.type == "date":
-        return _share(cells, _date_like) >= 0.8
-    if spec.type in ("int", "float"):
-        return _share(cells, _number_like) >= 0.8
-    if spec.name in ("account_id", "parent_id"):
-        return _share(cells, _id_like) >= 0.8
-    if spec.name == "name":
-        digits = parse_text(cells.iloc[:2000]).str.fullmatch(r"[0-9]+")
-        return not (len(digits) and digits.all())
-    return True
+    for a number, account ids for an account id, and no bare numbers for a name. Four in
+    five values suffice: a totals line or a stray note does not hide a column."""
+    kind = _kind(spec)
+    key = (header, kind)
+    if key not in part._plausible:
+        cells = part.present(header)
+        if kind == "date":
+            fits = _share(cells, _date_like) >= 0.8
+        elif kind == "number":
+            fits = _share(cells, _number_like) >= 0.8
+        elif kind == "id":
+            fits = _share(cells, _id_like) >= 0.8
+        elif kind == "name":
+            digits = parse_text(cells.iloc[:2000]).str.fullmatch(r"[0-9]+")
+            fits = not (len(digits) and digits.all())
+        else:
+            fits = True
+        part._plausible[key] = fits
+    return part._plausible[key]
 
 
 @dataclass
@@ -650,13 +672,9 @@ def _match_columns(part: _Part, table: str, used: frozenset[str] = frozenset()) 
                 score, synonym, exact = found
                 candidates.append((score, column, header, synonym, exact))
     candidates.sort(key=lambda c: -c[0])  # stable: ties keep the contract's column order
-    plausible: dict[tuple[str, str], bool] = {}
 
     def fits(header: str, column: ColumnSpec) -> bool:
-        key = (header, column.name)
-        if key not in plausible:
-            plausible[key] = _plausible(part, header, column)
-        return plausible[key]
+        return _plausible(part, header, column)
 
     matches: dict[str, _Match] = {}
     taken: set[str] = set()
@@ -746,7 +764,7 @@ def _numbers(values: pd.Series, columns: str) -> tuple[_Setting | None, bool]:
             if all(
                 parse_numbers(pd.Series([v], dtype=object), s, trailing)[1].iat[0]
                 for s in ("de", "en")
-            )  # fmt: skip
+            )
         ]
         example = ", ".join(wrong[:2]) or ", ".join(values.iloc[:2])
         return _Setting(
@@ -776,8 +794,21 @@ def _numbers(values: pd.Series, columns: str) -> tuple[_Setting | None, bool]:
     ), trailing
 
 
-def _fitting_dates(values: pd.Series) -> list[str]:
-    return [f for f in DATE_FORMATS if not parse_dates(values, [f], open_ended=True)[1].any()]
+def _reads(values: pd.Series, formats: list[str]) -> bool:
+    """Whether ``formats`` read every value, none of them two ways."""
+    return not parse_dates(values, formats, open_ended=True)[1].any()
+
+
+def _date_formats(values: pd.Series) -> tuple[list[str], list[str]]:
+    """The formats that each read every value, and the first pair that does where no single
+    one does (a column holding ``15.01.2024`` and ``2024-01-15``)."""
+    single = [f for f in DATE_FORMATS if _reads(values, [f])]
+    if single:
+        return single, [single[0]]
+    for a, b in itertools.combinations(DATE_FORMATS, 2):
+        if {a, b} != {_DAY_FIRST, _MONTH_FIRST} and _reads(values, [a, b]):
+            return [], [a, b]
+    return [], []
 
 
 def _dates(columns: dict[str, pd.Series]) -> _Setting | None:
@@ -793,8 +824,8 @@ def _dates(columns: dict[str, pd.Series]) -> _Setting | None:
     notes: list[str] = []
     for name, values in columns.items():
         values = pd.Series(pd.unique(values.str.strip()), dtype=object)
-        fits = _fitting_dates(values)
-        if not fits:
+        single, formats = _date_formats(values)
+        if not formats:
             example = ", ".join(values.iloc[:2])
             return _Setting(
                 ASK,
@@ -802,7 +833,7 @@ def _dates(columns: dict[str, pd.Series]) -> _Setting | None:
                 f"{name} (e.g. {example})",
                 f"no known date format reads every value of {name} (e.g. {example})",
             )
-        if _DAY_FIRST in fits and _MONTH_FIRST in fits:
+        if _DAY_FIRST in single and _MONTH_FIRST in single:
             example = values.iat[0]
             return _Setting(
                 ASK,
@@ -810,11 +841,20 @@ def _dates(columns: dict[str, pd.Series]) -> _Setting | None:
                 f"first): every day in {name} is 12 or less",
                 f"{name} reads as day/month/year and as month/day/year (e.g. {example})",
             )
-        fmt = next((f for f in chosen if f in fits), fits[0])
-        if fmt not in chosen:
-            chosen.append(fmt)
-        if fmt.startswith("%d.%m.") and "%m.%d." not in fmt and _all_days_small(values, fmt):
-            notes.append(f"every day in {name} is 12 or less: read as day.month")
+        # a format another column chose already, when it reads this column as well
+        shared = next((f for f in chosen if f in single), None)
+        for fmt in [shared] if shared else formats:
+            if fmt not in chosen:
+                chosen.append(fmt)
+            if fmt.startswith("%d.%m.") and _all_days_small(values, fmt):
+                notes.append(f"every day in {name} is 12 or less: read as day.month")
+    if {_DAY_FIRST, _MONTH_FIRST} <= set(chosen):
+        # one column day first, another month first: a sources file has one list for both
+        return _Setting(
+            ASK,
+            f"set the date formats: some columns write {_DAY_FIRST}, others {_MONTH_FIRST}",
+            f"the date columns mix {_DAY_FIRST} and {_MONTH_FIRST}",
+        )
     comment = "; ".join(dict.fromkeys(notes))
     return _Setting(chosen, f"check: {comment}" if comment else "")
 
@@ -944,7 +984,11 @@ def _format(table: _Table) -> dict[str, _Setting]:
             numeric.append((match.header, text))
         elif kind == "date":
             dated[match.header] = text
-    values = pd.concat([t for _, t in numeric], ignore_index=True) if numeric else pd.Series()
+    values = (
+        pd.concat([t for _, t in numeric], ignore_index=True)
+        if numeric
+        else pd.Series(dtype=object)
+    )
     names = ", ".join(h for h, _ in numeric)
     numbers, trailing = _numbers(values.astype(object), names)
     if numbers is not None:
@@ -1087,35 +1131,48 @@ def make_proposal(folder: str | Path, base: str | Path | None = None) -> Proposa
         table.format = _format(table)
         table.where = _where(table)
         tables.append(table)
+        first = table.parts[0].label
         unused.extend(
-            f"{p.label}: also looks like {name}, but has another layout than "
-            f"{table.parts[0].label}" for p, _ in others
-        )  # fmt: skip
+            f"{p.label}: also looks like {name}, but has another layout than {first}"
+            for p, _ in others
+        )
 
     defaults = _defaults(tables)
     return _write(tables, defaults, unused, base)
 
 
 def _defaults(tables: list[_Table]) -> dict[str, _Setting]:
-    """The format keys all file tables agree on, taken out of the tables into ``defaults``."""
+    """The format keys all file tables agree on, taken out of the tables into ``defaults``.
+
+    Every table reads ``skip_lines`` (0 included), so it moves only when all tables have the
+    same; the other keys move when the tables that set them agree (a workbook of typed cells
+    sets no number format, and the German one of the CSV files does it no harm). An ``ASK``
+    moves only with the same question, so that each question keeps naming its columns.
+    """
     defaults: dict[str, _Setting] = {}
     for key in ("delimiter", "encoding", "skip_lines", "numbers", "trailing_minus", "dates"):
         settings = [t.format[key] for t in tables if key in t.format]
         if not settings:
             continue
-        # a key every table sets alike; skip_lines counts for every table, 0 included
-        alike = all((s.value, s.comment) == (settings[0].value, settings[0].comment)
-                    for s in settings)  # fmt: skip
+        first = settings[0]
+        alike = all(
+            s.value == first.value and (s.value != ASK or s.question == first.question)
+            for s in settings
+        )
         if key == "skip_lines" and len(settings) != len(tables):
             alike = False
         if alike:
-            if not (key == "skip_lines" and settings[0].value == 0):
-                defaults[key] = settings[0]
+            if not (key == "skip_lines" and first.value == 0):
+                comments = dict.fromkeys(s.comment for s in settings if s.comment)
+                comment = "; ".join(c.removeprefix("check: ") for c in comments)
+                if any(c.startswith("check: ") for c in comments):
+                    comment = "check: " + comment
+                defaults[key] = _Setting(first.value, comment, first.question)
             for t in tables:
                 t.format.pop(key, None)
         elif key == "skip_lines":
             for t in tables:  # 0 is the default: only the others are written
-                if t.format.get(key) and t.format[key].value == 0:
+                if key in t.format and t.format[key].value == 0:
                     t.format.pop(key)
     return defaults
 
@@ -1156,10 +1213,8 @@ def _write(
     for table in tables:
         part = table.parts[0]
         shown = part.label if len(table.parts) == 1 else f"{part.label} and the like"
-        lines.append(
-            _line(2, table.name, None, f"{shown}: {len(table.fit.matches)} of "
-                  f"{len(part.header)} columns recognised")
-        )  # fmt: skip
+        recognised = f"{len(table.fit.matches)} of {len(part.header)} columns recognised"
+        lines.append(_line(2, table.name, None, f"{shown}: {recognised}"))
         paths = list(dict.fromkeys(_path_text(p.path, base) for p in table.parts))
         if len(paths) == 1:
             lines.append(_line(4, "file", _scalar(paths[0])))
