@@ -128,6 +128,16 @@ def report(
     pdf: Annotated[
         bool, typer.Option("--pdf", help="Also print every report to <account_id>.pdf (A4).")
     ] = False,
+    no_cache: Annotated[
+        bool,
+        typer.Option(
+            "--no-cache", help="Compute the dataset's KPIs again instead of reusing a cached run."
+        ),
+    ] = False,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Write every report, also those whose inputs did not change."),
+    ] = False,
     account_ids: Annotated[
         list[str] | None, typer.Argument(help="Accounts (default: every key account).")
     ] = None,
@@ -184,6 +194,8 @@ def report(
                 account_ids=account_ids or (),
                 on_start=start,
                 on_progress=tick,
+                use_cache=not no_cache,
+                force=force,
             )
     except runner.Interrupted as exc:
         err.print(str(exc), markup=False, soft_wrap=True)
@@ -199,10 +211,13 @@ def report(
     accounts = result.results
     ok = sum(r.status == "ok" for r in accounts)
     partial = sum(r.status == "partial" for r in accounts)
+    reused = sum(r.reused for r in result.every())
     err.print(
         f"{ok} of {len(accounts)} account reports written complete"
         + (f", {partial} partial" if partial else "")
-        + f" to {out} in {result.seconds:.1f} s; open {out / 'index.html'}"
+        + f" to {out} in {result.seconds:.1f} s"
+        + (f" ({reused} unchanged and kept; --force writes them again)" if reused else "")
+        + f"; open {out / 'index.html'}"
     )
     for label, group in (("failed", result.failed), ("partial", result.partial)):
         if group:

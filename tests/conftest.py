@@ -137,3 +137,16 @@ def postgres():
         missing("PostgreSQL")
     with pg_server() as server:
         yield server
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_cache(tmp_path_factory):
+    """Contexts cached by the runs of the tests stay in the session's temporary folder."""
+    folder = tmp_path_factory.mktemp("kam-cache")
+    previous = os.environ.get("KAM_CACHE_DIR")
+    os.environ["KAM_CACHE_DIR"] = str(folder)
+    yield folder
+    if previous is None:
+        os.environ.pop("KAM_CACHE_DIR", None)
+    else:
+        os.environ["KAM_CACHE_DIR"] = previous

@@ -41,6 +41,15 @@ from kamlib.data import Dataset
 from kamlib.errors import KamError
 from kamlib.i18n import translator
 from kamlib.kpis import KPI_COLUMNS
+from kamlib.run.cache import (
+    MANIFEST,
+    Manifest,
+    context_key,
+    load_context,
+    params_fingerprint,
+    report_key,
+    store_context,
+)
 from kamlib.run.compose import (
     compose_account_notebook,
     is_essential,
@@ -92,6 +101,8 @@ def run(
     pdf: bool = False,
     on_start: Callable[[int], None] | None = None,
     on_progress: Callable[[AccountResult], None] | None = None,
+    use_cache: bool = True,
+    force: bool = False,
 ) -> RunResult:
     """Write every report of a run into ``out``; see the module docstring for the flow.
 
@@ -119,6 +130,12 @@ def run(
         Called with the number of reports the run will write, before the first.
     on_progress : callable, optional
         Called with each report's :class:`AccountResult` as it finishes.
+    use_cache : bool, default True
+        Reuse the context (dataset and KPI tables) of an earlier run on the same data,
+        reporting date, parameters and kam (:mod:`kamlib.run.cache`); False computes it again.
+    force : bool, default False
+        Write every report, also those whose inputs did not change since the run that wrote
+        them into ``out`` (``manifest.json``).
 
     Raises
     ------
@@ -133,10 +150,15 @@ def run(
     out = Path(out)
     check_writable(out)
     data_path = Path(data).resolve()
-    dataset = load(str(data_path))
-    when = resolve_as_of(dataset, as_of)
-    ids = _select_accounts(dataset, account_ids)
     params_abs = str(Path(params_dir).resolve()) if params_dir else ""
+    key = context_key(str(data_path), as_of or "", params_abs) if use_cache else None
+    context = load_context(key) if key else None
+    if context is not None:  # the same data, date, parameters and kam as an earlier run
+        dataset, when = context.frames.dataset, context.frames.as_of
+    else:
+        dataset = load(str(data_path))
+        when = resolve_as_of(dataset, as_of)
+    ids = _select_accounts(dataset, account_ids)
     store = ParamsStore(params_abs or None)
     for account_id in ids:
         store(account_id)  # every parameter file is checked before anything is written
@@ -144,8 +166,28 @@ def run(
     account_nb = compose_account_notebook(folder_of_notebooks)
     portfolio_nb = portfolio_notebook(folder_of_notebooks)
     as_of_text = f"{when:%Y-%m-%d}"
-    context = portfolio_context(str(data_path), as_of_text, params_abs)
+    if context is None:
+        context = portfolio_context(str(data_path), as_of_text, params_abs)
+        if key:
+            store_context(key, context)
     kpis = context.frames.kpis
+    manifest = Manifest(out)
+    # asked for some accounts only, an analyst re-runs them after changing their parameters:
+    # the portfolio report is kept unless its data changed (a full run rebuilds it for any
+    # parameter too)
+    portfolio_params = params_abs if not account_ids else ""
+    report_keys = {
+        k: _report_key(
+            k, account_nb, portfolio_nb, dataset, as_of_text, store, portfolio_params, pdf
+        )
+        for k in [*ids, PORTFOLIO]
+    }
+    reused = {}
+    if not force:
+        for k, report_key in report_keys.items():
+            earlier = manifest.reusable(k, report_key, out, pdf)
+            if earlier is not None:
+                reused[k] = earlier
 
     with OutputFolder(out) as folder, tempfile.TemporaryDirectory(prefix="kam-") as scratch:
         write_kpis(kpis, folder)
@@ -163,7 +205,19 @@ def run(
             folder, pool, account_nb, portfolio_nb, common, dataset, store, when, pdf
         )
         result = RunResult(out=out, as_of=when)
-        _write_all(writer, [*ids, PORTFOLIO], jobs, result, on_start, on_progress)
+        for k, earlier in reused.items():
+            if k == PORTFOLIO:
+                result.portfolio = earlier
+            else:
+                result.results.append(earlier)
+        todo = [k for k in [*ids, PORTFOLIO] if k not in reused]
+        try:
+            _write_all(writer, todo, jobs, result, on_start, on_progress)
+        finally:  # reports written before a Ctrl-C are recorded too
+            for r in result.every():
+                if not r.reused:
+                    manifest.record(r.account_id, report_keys[r.account_id], r)
+            folder.write(MANIFEST, manifest.text())
         order = {a: i for i, a in enumerate(ids)}
         result.results.sort(key=lambda r: order[r.account_id])
         language = store.defaults.language
@@ -174,6 +228,26 @@ def run(
         content = summary(dataset, kpis, result, params_abs, store)
         folder.write("summary.json", json.dumps(content, indent=2, default=str))
     return result
+
+
+def _report_key(
+    key: str,
+    account_nb: nbformat.NotebookNode,
+    portfolio_nb: nbformat.NotebookNode,
+    dataset: Dataset,
+    as_of: str,
+    store: ParamsStore,
+    params_dir: str,
+    pdf: bool,
+) -> str:
+    """What one report depends on, as a key (:mod:`kamlib.run.cache`)."""
+    if key == PORTFOLIO:
+        own = params_fingerprint(params_dir)
+        notebook = nbformat.writes(portfolio_nb)
+    else:
+        own = store(key).model_dump_json()
+        notebook = nbformat.writes(account_nb)
+    return report_key(key, notebook, dataset.fingerprint, as_of, own, str(pdf))
 
 
 def _check_arguments(jobs: int, timeout: int) -> None:

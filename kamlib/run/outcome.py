@@ -37,6 +37,8 @@ class AccountResult:
     failures: list[Failure] = field(default_factory=list)
     pdf: str | None = None
     digest: dict | None = None
+    #: written by an earlier run and kept: nothing it depends on changed
+    reused: bool = False
 
 
 @dataclass
