@@ -15,6 +15,7 @@ import copy
 import importlib.resources
 import itertools
 import re
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -129,33 +130,49 @@ class _DropStderr(Preprocessor):
         return cell, resources
 
 
+_EXPORTERS = threading.local()
+
+
+def _exporter(language: str) -> HTMLExporter:
+    """The HTML exporter of ``language`` for this thread: building one (its template
+    environment and preprocessors) costs more than most exports, so each thread of a run keeps
+    its own (an exporter is not shared between threads)."""
+    cache = getattr(_EXPORTERS, "by_language", None)
+    if cache is None:
+        cache = _EXPORTERS.by_language = {}
+    if language not in cache:
+        exporter = HTMLExporter(
+            template_name="kam",
+            language_code=language,
+            extra_template_basedirs=[str(TEMPLATES_DIR)],
+            exclude_input=True,
+            exclude_input_prompt=True,
+            exclude_output_prompt=True,
+        )
+        exporter.register_preprocessor(
+            TagRemovePreprocessor(
+                remove_cell_tags={
+                    "parameters",
+                    "injected-parameters",
+                    "sections",
+                    "setup",
+                    "digest",
+                    "remove-cell",
+                    ERROR_MARKER_TAG,
+                },
+                enabled=True,
+            ),
+            enabled=True,
+        )
+        exporter.register_preprocessor(_DropStderr(), enabled=True)
+        cache[language] = exporter
+    return cache[language]
+
+
 def export_html(nb: nbformat.NotebookNode, title: str, footer: str, language: str = "en") -> str:
     """Render an executed notebook to self-contained HTML without code or network resources,
     its ``lang`` attribute ``language``."""
-    exporter = HTMLExporter(
-        template_name="kam",
-        language_code=language,
-        extra_template_basedirs=[str(TEMPLATES_DIR)],
-        exclude_input=True,
-        exclude_input_prompt=True,
-        exclude_output_prompt=True,
-    )
-    exporter.register_preprocessor(
-        TagRemovePreprocessor(
-            remove_cell_tags={
-                "parameters",
-                "injected-parameters",
-                "sections",
-                "setup",
-                "digest",
-                "remove-cell",
-                ERROR_MARKER_TAG,
-            },
-            enabled=True,
-        ),
-        enabled=True,
-    )
-    exporter.register_preprocessor(_DropStderr(), enabled=True)
+    exporter = _exporter(language)
     nb = copy.deepcopy(nb)
     nb.metadata["title"] = title
     gettext = translation(language).gettext
