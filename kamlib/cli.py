@@ -138,6 +138,22 @@ def report(
         bool,
         typer.Option("--force", help="Write every report, also those whose inputs did not change."),
     ] = False,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            help="Build the reports on the Dask cluster of this scheduler (tcp://HOST:PORT); "
+            "needs kamlib\\[dask].",
+        ),
+    ] = None,
+    cluster: Annotated[
+        str | None,
+        typer.Option(
+            "--cluster",
+            help="Build the reports on a Dask cluster of N worker processes started for the run "
+            "(local:N); needs kamlib\\[dask].",
+        ),
+    ] = None,
     account_ids: Annotated[
         list[str] | None, typer.Argument(help="Accounts (default: every key account).")
     ] = None,
@@ -196,6 +212,8 @@ def report(
                 on_progress=tick,
                 use_cache=not no_cache,
                 force=force,
+                scheduler=scheduler,
+                cluster=cluster,
             )
     except runner.Interrupted as exc:
         err.print(str(exc), markup=False, soft_wrap=True)

@@ -10,7 +10,9 @@ The flow reads top to bottom in :func:`run`:
 4. write every account report and the portfolio report (:class:`ReportWriter`) in a pool of
    warm kernels: a failing section costs only that section (the report is ``partial``), a dead
    kernel only that account (``failed``); every executed notebook is kept with its tracebacks;
-   with ``--pdf`` each report is also printed to ``<account_id>.pdf``;
+   with ``--pdf`` each report is also printed to ``<account_id>.pdf``; with ``--scheduler`` or
+   ``--cluster`` the reports are built on a Dask cluster's workers and written here
+   (:mod:`kamlib.run.cluster`);
 5. ``index.html`` and ``summary.json`` (with each account's executive summary as data, for
    ``kam send``).
 
@@ -28,12 +30,14 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
 import pandas as pd
 from papermill.parameterize import parameterize_notebook
 
+import kamlib.run.cluster as on_cluster
 from kamlib import __version__
 from kamlib import format as fmt
 from kamlib.context import ParamsStore, load, portfolio_context, resolve_as_of, share
@@ -58,7 +62,15 @@ from kamlib.run.compose import (
     portfolio_notebook,
 )
 from kamlib.run.kernels import CELL_TIMEOUT, Cancelled, Failure, KernelPool, first_line
-from kamlib.run.outcome import AccountResult, RunResult, describe, index_rows, summary
+from kamlib.run.outcome import (
+    PORTFOLIO,
+    AccountResult,
+    Interrupted,
+    RunResult,
+    describe,
+    index_rows,
+    summary,
+)
 from kamlib.run.output import OutputFolder, check_writable
 from kamlib.run.pdf import pdf_bytes
 from kamlib.run.render import audit_notebook, digest_of, export_html, for_readers, index_html
@@ -73,20 +85,6 @@ __all__ = [
     "run",
     "write_kpis",
 ]
-
-#: the key of the portfolio report among a run's results
-PORTFOLIO = "portfolio"
-
-
-class Interrupted(KamError):
-    """The run was stopped (Ctrl-C or SIGTERM) before every report was written."""
-
-    def __init__(self, written: int, total: int):
-        self.written, self.total = written, total
-        super().__init__(
-            f"interrupted: {written} of {total} reports were written before the stop; "
-            "index.html and summary.json are from the previous run."
-        )
 
 
 def run(
@@ -103,6 +101,8 @@ def run(
     on_progress: Callable[[AccountResult], None] | None = None,
     use_cache: bool = True,
     force: bool = False,
+    scheduler: str | None = None,
+    cluster: str | None = None,
 ) -> RunResult:
     """Write every report of a run into ``out``; see the module docstring for the flow.
 
@@ -136,17 +136,24 @@ def run(
     force : bool, default False
         Write every report, also those whose inputs did not change since the run that wrote
         them into ``out`` (``manifest.json``).
+    scheduler : str, optional
+        Address of a running Dask scheduler (``tcp://host:8786``): the reports are built on its
+        workers (:mod:`kamlib.run.cluster`, needs ``kamlib[dask]``); ``jobs`` must then be 1.
+    cluster : str, optional
+        ``local:N``: the same on a Dask cluster of N worker processes started for the run;
+        excludes ``scheduler``.
 
     Raises
     ------
     DataError, ParamsError, KamError
-        For unusable input or an output folder that cannot be written; nothing has been
-        written to ``out`` then.
+        For unusable input, an output folder that cannot be written, or a cluster that cannot
+        be used (unreachable, other versions); nothing has been written to ``out`` then.
     Interrupted
         On Ctrl-C (KeyboardInterrupt): kernels ended, no temporary file left.
     """
     started = time.perf_counter()
     _check_arguments(jobs, timeout)
+    on_cluster.check_arguments(scheduler, cluster, jobs)
     out = Path(out)
     check_writable(out)
     data_path = Path(data).resolve()
@@ -189,7 +196,12 @@ def run(
             if earlier is not None:
                 reused[k] = earlier
 
-    with OutputFolder(out) as folder, tempfile.TemporaryDirectory(prefix="kam-") as scratch:
+    # a cluster is reached, and its versions checked, before anything is written
+    with (
+        on_cluster.connect(scheduler, cluster) as session,
+        OutputFolder(out) as folder,
+        tempfile.TemporaryDirectory(prefix="kam-") as scratch,
+    ):
         write_kpis(kpis, folder)
         shared = Path(scratch) / "context.pkl"
         share(context, shared, str(data_path), as_of_text, params_abs)
@@ -212,7 +224,10 @@ def run(
                 result.results.append(earlier)
         todo = [k for k in [*ids, PORTFOLIO] if k not in reused]
         try:
-            _write_all(writer, todo, jobs, result, on_start, on_progress)
+            if session is not None:
+                on_cluster.write_all(session, writer, todo, result, on_start, on_progress)
+            else:
+                _write_all(writer, todo, jobs, result, on_start, on_progress)
         finally:  # reports written before a Ctrl-C are recorded too
             for r in result.every():
                 if not r.reused:
@@ -276,8 +291,50 @@ def write_kpis(kpis: pd.DataFrame, folder: OutputFolder) -> None:
     folder.write("kpis.csv", table.to_csv(index=False, lineterminator="\n"))
 
 
+@dataclass
+class Built:
+    """One report made in memory by :meth:`ReportWriter.build`, for :meth:`ReportWriter.save`.
+
+    Everything a report writes, so that it can be made in one process (a cluster's worker) and
+    written by another (the run's, which holds the output folder).
+
+    Attributes
+    ----------
+    key : str
+        The account id, or :data:`PORTFOLIO`.
+    status : str
+        ``ok``, ``partial`` or ``failed`` (see :class:`AccountResult`).
+    seconds : float
+        Time taken to make it.
+    notebook : str
+        The audit notebook (:func:`~kamlib.run.render.audit_notebook`) as JSON.
+    failures : list of Failure
+        The sections that could not be produced.
+    html : str or None
+        The report's page; None for a failed report.
+    pdf : bytes or None
+        The page printed to A4 (``--pdf``), unless printing failed.
+    digest : dict or None
+        The executive summary as data (account reports only).
+    """
+
+    key: str
+    status: str
+    seconds: float
+    notebook: str
+    failures: list[Failure] = field(default_factory=list)
+    html: str | None = None
+    pdf: bytes | None = None
+    digest: dict | None = None
+
+
 class ReportWriter:
-    """Writes one report: parameterize, execute, keep the audit notebook, export the HTML."""
+    """Writes one report: parameterize, execute, keep the audit notebook, export the HTML.
+
+    :meth:`write` is :meth:`build` (make the report in memory, in :attr:`pool`'s kernels)
+    followed by :meth:`save` (write its files into :attr:`folder`); a cluster's workers build
+    with a copy of the writer (:meth:`with_pool`) and the run saves what they return.
+    """
 
     def __init__(
         self,
@@ -298,6 +355,22 @@ class ReportWriter:
 
     def write(self, key: str) -> AccountResult | None:
         """The report of account ``key`` (or of the portfolio); None when the run was stopped."""
+        built = self.build(key)
+        return None if built is None else self.save(built)
+
+    def with_pool(self, pool: KernelPool | None, shared_context: str | None = None) -> ReportWriter:
+        """A copy that builds in ``pool``'s kernels, which read ``shared_context`` (default: the
+        same file), and has no output folder; with ``pool=None`` it can be pickled and sent to
+        another process."""
+        other = copy.copy(self)
+        other.folder, other.pool = None, pool
+        if shared_context is not None:
+            other.common = {**self.common, "shared_context": shared_context}
+        return other
+
+    def build(self, key: str) -> Built | None:
+        """Make the report of ``key`` in memory (nothing is written); None when the run was
+        stopped."""
         t0 = time.perf_counter()
         is_portfolio = key == PORTFOLIO
         source = self.portfolio_nb if is_portfolio else self.account_nb
@@ -313,25 +386,16 @@ class ReportWriter:
             failures, died = [Failure("kernel", None, first_line(exc))], True
         if self.pool.cancel.is_set():
             return None
-        notebook = f"notebooks/{key}.ipynb"
-        audit = audit_notebook(nb, failures, self.store.defaults.language)
-        self.folder.write(notebook, nbformat.writes(audit))
+        audit = nbformat.writes(audit_notebook(nb, failures, self.store.defaults.language))
         essential = {c.metadata["kam"]["section"] for c in nb.cells if is_essential(c)}
-
         digest = None if is_portfolio else digest_of(nb)
-        pdf_name = None
 
-        def outcome(status: str, report: str | None = None) -> AccountResult:
-            error = describe(failures) if failures else None
+        def built(status: str, html: str | None = None, pdf: bytes | None = None) -> Built:
             seconds = time.perf_counter() - t0
-            return AccountResult(
-                key, status, seconds, error, report, notebook, failures, pdf_name, digest
-            )
+            return Built(key, status, seconds, audit, failures, html, pdf, digest)
 
         if died or any(f.section in essential for f in failures):
-            self.folder.remove(f"{key}.html")  # no stale report from an earlier run
-            self.folder.remove(f"{key}.pdf")
-            return outcome("failed")
+            return built("failed")
         _, n_ = translator(language)
         title = (
             _("Portfolio report")
@@ -344,18 +408,37 @@ class ReportWriter:
         try:
             page = export_html(for_readers(nb, failures, language), title, footer, language)
         except Exception as exc:  # noqa: BLE001 - the report could not be rendered
-            self.folder.remove(f"{key}.html")
             failures = [*failures, Failure("HTML export", None, first_line(exc))]
-            return outcome("failed")
-        self.folder.write(f"{key}.html", page)
-        self.folder.remove(f"{key}.pdf")  # a PDF of an earlier run is not this report
+            return built("failed")
+        printed = None
         if self.pdf:
             try:
-                self.folder.write(f"{key}.pdf", pdf_bytes(page))
-                pdf_name = f"{key}.pdf"
+                printed = pdf_bytes(page)
             except Exception as exc:  # noqa: BLE001 - the HTML report stands without its PDF
                 failures = [*failures, Failure("PDF", None, first_line(exc))]
-        return outcome("partial" if failures else "ok", f"{key}.html")
+        return built("partial" if failures else "ok", page, printed)
+
+    def save(self, built: Built) -> AccountResult:
+        """Write a built report's files (each atomically) and return its outcome."""
+        t0 = time.perf_counter()
+        key, failures = built.key, built.failures
+        notebook = f"notebooks/{key}.ipynb"
+        self.folder.write(notebook, built.notebook)
+        report = pdf_name = None
+        if built.html is None:
+            self.folder.remove(f"{key}.html")  # no stale report from an earlier run
+        else:
+            self.folder.write(f"{key}.html", built.html)
+            report = f"{key}.html"
+        self.folder.remove(f"{key}.pdf")  # a PDF of an earlier run is not this report
+        if built.pdf is not None:
+            self.folder.write(f"{key}.pdf", built.pdf)
+            pdf_name = f"{key}.pdf"
+        error = describe(failures) if failures else None
+        seconds = built.seconds + time.perf_counter() - t0
+        return AccountResult(
+            key, built.status, seconds, error, report, notebook, failures, pdf_name, built.digest
+        )
 
 
 def _write_all(

@@ -13,11 +13,34 @@ from kamlib import __version__
 from kamlib import format as fmt
 from kamlib.components import light
 from kamlib.data import Dataset
+from kamlib.errors import KamError
 from kamlib.i18n import heading, translator
 from kamlib.measures import hhi, top5_share
 from kamlib.run.kernels import Failure
 
-__all__ = ["AccountResult", "RunResult", "describe", "index_rows", "summary"]
+__all__ = [
+    "PORTFOLIO",
+    "AccountResult",
+    "Interrupted",
+    "RunResult",
+    "describe",
+    "index_rows",
+    "summary",
+]
+
+#: the key of the portfolio report among a run's results
+PORTFOLIO = "portfolio"
+
+
+class Interrupted(KamError):
+    """The run was stopped (Ctrl-C or SIGTERM) before every report was written."""
+
+    def __init__(self, written: int, total: int):
+        self.written, self.total = written, total
+        super().__init__(
+            f"interrupted: {written} of {total} reports were written before the stop; "
+            "index.html and summary.json are from the previous run."
+        )
 
 
 @dataclass
