@@ -29,9 +29,11 @@ left to the nearest notice deadline of a running contract.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
+from scipy.stats import rankdata
 
 from kamlib.components import COMPONENTS, HEALTH_KPIS, LOWER_IS_BETTER, SEVERITIES, target_of
 from kamlib.params import Params
@@ -40,6 +42,7 @@ __all__ = [
     "breakdown",
     "change_explained",
     "component_scores",
+    "health_scores",
     "score",
     "status_of",
     "weight_sensitivity",
@@ -78,30 +81,24 @@ def component_scores(
     return out
 
 
-def score(
+class _ScoreInputs(NamedTuple):
+    """What the health score is computed from, one row per account (columns: the KPIs)."""
+
+    comps: pd.DataFrame  # component scores 0..100, NaN without data
+    weights: pd.DataFrame  # the weights as given, before rescaling
+    thresholds: pd.DataFrame  # green, yellow, rules (1.0 for the rules method)
+    targets: pd.DataFrame
+
+
+def _score_inputs(
     kpis: pd.DataFrame,
     params: Params | Mapping[str, Params],
-    agreed_targets: pd.DataFrame | None = None,
-) -> pd.DataFrame:
-    """Health score, status and per-component score, contribution and status.
-
-    Parameters
-    ----------
-    kpis : pd.DataFrame
-        Indexed by account_id, with the health KPIs as columns.
-    params : Params or mapping of account_id -> Params
-        Targets, red marks, weights, method and thresholds.
-    agreed_targets : pd.DataFrame, optional
-        Per-account targets from contracts (column ``otif_rate``) that replace the parameter.
-
-    Returns
-    -------
-    pd.DataFrame
-        Indexed like ``kpis``: ``health_score``, ``health_status`` and, per KPI ``k``,
-        ``score_k``, ``contribution_k``, ``status_k``, ``weight_k`` (the rescaled weight).
-    """
-    # a component whose column is absent has no data, like an empty KPI: it is left out
-    kpis = kpis.reindex(columns=kpis.columns.union(HEALTH_KPIS, sort=False))
+    agreed_targets: pd.DataFrame | None,
+) -> _ScoreInputs:
+    """Component scores, weights, thresholds and targets of every account of ``kpis``."""
+    # a component whose column is absent has no data, like an empty KPI: it is left out (only
+    # the components are taken: a KPI table has many more columns, not worth copying)
+    kpis = kpis.reindex(columns=list(HEALTH_KPIS))
     ids = kpis.index
     by_acc = params if isinstance(params, Mapping) else dict.fromkeys(ids, params)
     absent = [a for a in ids if a not in by_acc]
@@ -128,8 +125,33 @@ def score(
     if agreed_targets is not None and "otif_rate" in agreed_targets:
         agreed = agreed_targets["otif_rate"].reindex(ids)
         targets["otif_rate"] = agreed.fillna(targets["otif_rate"])
+    return _ScoreInputs(component_scores(kpis, targets, red_at), weights, thresholds, targets)
 
-    comps = component_scores(kpis, targets, red_at)
+
+def score(
+    kpis: pd.DataFrame,
+    params: Params | Mapping[str, Params],
+    agreed_targets: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Health score, status and per-component score, contribution and status.
+
+    Parameters
+    ----------
+    kpis : pd.DataFrame
+        Indexed by account_id, with the health KPIs as columns.
+    params : Params or mapping of account_id -> Params
+        Targets, red marks, weights, method and thresholds.
+    agreed_targets : pd.DataFrame, optional
+        Per-account targets from contracts (column ``otif_rate``) that replace the parameter.
+
+    Returns
+    -------
+    pd.DataFrame
+        Indexed like ``kpis``: ``health_score``, ``health_status`` and, per KPI ``k``,
+        ``score_k``, ``contribution_k``, ``status_k``, ``weight_k`` (the rescaled weight).
+    """
+    comps, weights, thresholds, targets = _score_inputs(kpis, params, agreed_targets)
+    ids = comps.index
     avail = weights.where(comps.notna(), 0.0)
     total = avail.sum(axis=1)
     w = avail.div(total.where(total > 0), axis=0)
@@ -162,9 +184,111 @@ def with_weights(params: Params, weights: dict[str, float]) -> Params:
     )
 
 
+def health_scores(comps: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Health scores of many accounts at once, from their component scores and weights.
+
+    The same arithmetic as :func:`score`, in numpy: the available weights are rescaled to sum
+    to 1 and the component scores weighted with them.
+
+    Parameters
+    ----------
+    comps : np.ndarray
+        Component scores 0..100, shape (accounts, components), NaN where a KPI has no data;
+        the components in the order of :data:`kamlib.components.HEALTH_KPIS` for scores equal
+        to those of :func:`score` to the last bit.
+    weights : np.ndarray
+        The weights as given (not rescaled), same shape.
+
+    Returns
+    -------
+    np.ndarray
+        One score per account; NaN for an account without any weighted component.
+    """
+    return _Scorer(comps).scores(list(np.asarray(weights, dtype=float).T))
+
+
+class _Scorer:
+    """Health scores of fixed component scores under changing weights.
+
+    Held column by column: a weight change replaces one column of weights, and the vectors of
+    one component are contiguous.
+    """
+
+    def __init__(self, comps: np.ndarray) -> None:
+        self.has = [~np.isnan(col) for col in comps.T]
+        self.values = [np.where(has, col, 0.0) for has, col in zip(self.has, comps.T, strict=True)]
+
+    def available(self, weights: list[np.ndarray]) -> list[np.ndarray]:
+        """Each component's weight where it has data, else 0."""
+        return [np.where(has, w, 0.0) for has, w in zip(self.has, weights, strict=True)]
+
+    def scores(self, weights: list[np.ndarray]) -> np.ndarray:
+        """The health scores under ``weights`` (one vector per component, as given)."""
+        avail = self.available(weights)
+        total = _added(avail)
+        scored = total > 0
+        with np.errstate(invalid="ignore", divide="ignore"):
+            denominator = np.where(scored, total, np.nan)
+            contrib = [v * (a / denominator) for v, a in zip(self.values, avail, strict=True)]
+        # The additions run in the order pandas uses in score(): component by component, but
+        # pairwise (numpy's sum of each row) once an account without any weighted component
+        # leaves empty contributions to skip. The same order gives the same scores to the last
+        # bit, so that a weight change is compared with exactly the scores the report shows
+        # (no tie and no threshold is moved by rounding).
+        sums = _added(contrib) if scored.all() else np.column_stack(contrib).sum(axis=1)
+        return np.where(scored, sums, np.nan)
+
+
+def _added(columns: list[np.ndarray]) -> np.ndarray:
+    """The vectors of ``columns`` added one after the other."""
+    out = np.zeros_like(columns[0])
+    for col in columns:
+        out += col
+    return out
+
+
+def _status_codes(
+    health: np.ndarray,
+    comps: np.ndarray,
+    weights: list[np.ndarray],
+    thresholds: pd.DataFrame,
+) -> np.ndarray:
+    """The traffic lights of :func:`score` as urgency codes (:data:`_URGENCY`), in numpy.
+
+    Parameters
+    ----------
+    health : np.ndarray
+        Health scores, one per account.
+    comps : np.ndarray
+        Component scores, shape (accounts, components).
+    weights : list of np.ndarray
+        The weights as given, one vector per component.
+    thresholds : pd.DataFrame
+        ``green``, ``yellow`` and ``rules`` per account, as in :func:`score`.
+    """
+    red, amber, ok = _URGENCY["red"], _URGENCY["yellow"], _URGENCY["green"]
+    green = thresholds["green"].to_numpy(dtype=float)
+    yellow = thresholds["yellow"].to_numpy(dtype=float)
+    rules = thresholds["rules"].to_numpy(dtype=float) != 0
+
+    def light(values: np.ndarray, g: np.ndarray, y: np.ndarray) -> np.ndarray:
+        return np.where(values >= g, ok, np.where(values >= y, amber, red))
+
+    out = np.where(np.isnan(health), amber, light(health, green, yellow))
+    if rules.any():
+        # the worst light of the weighted components with data; none at all is yellow
+        c = comps[rules]
+        w = np.column_stack([col[rules] for col in weights])
+        judged = ~np.isnan(c) & (w > 0)
+        lights = np.where(judged, light(c, green[rules, None], yellow[rules, None]), ok + 1)
+        worst = lights.min(axis=1)
+        out[rules] = np.where(worst > ok, amber, worst)
+    return out
+
+
 def weight_sensitivity(
     kpis: pd.DataFrame,
-    params: Mapping[str, Params],
+    params: Params | Mapping[str, Params],
     change: float = 0.2,
     agreed_targets: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
@@ -172,6 +296,8 @@ def weight_sensitivity(
 
     Every weight is multiplied in turn by ``1 - change`` and ``1 + change`` (the others kept,
     so the rescaled weights shift too), and the new scores are compared with the base scores.
+    The component scores do not depend on the weights: they are computed once, and each weight
+    change is a few vector operations on the component scores of all accounts.
 
     Returns
     -------
@@ -184,29 +310,68 @@ def weight_sensitivity(
         agreed_targets = kpis[["target_otif_rate"]].rename(
             columns={"target_otif_rate": "otif_rate"}
         )
-    base = score(kpis, params, agreed_targets)
-    base_rank = base["health_score"].rank(ascending=False)
+    inputs = _score_inputs(kpis, params, agreed_targets)
+    comps = inputs.comps[list(HEALTH_KPIS)].to_numpy(dtype=float)
+    weights = inputs.weights[list(HEALTH_KPIS)].to_numpy(dtype=float)
+    scorer = _Scorer(comps)
+    columns = list(weights.T)
+
+    base = _Ranked(scorer.scores(columns))
+    base_status = _status_codes(base.scores, comps, columns, inputs.thresholds)
     rows = []
-    for k in HEALTH_KPIS:
+    for j, k in enumerate(HEALTH_KPIS):
         for factor in (1 - change, 1 + change):
-            moved = {}
-            for account_id, p in params.items():
-                weights = dict(p.health.weights)
-                if weights.get(k, 0) > 0:
-                    weights[k] = weights[k] * factor
-                moved[account_id] = with_weights(p, weights)
-            alt = score(kpis, moved, agreed_targets)
-            rank = alt["health_score"].rank(ascending=False)
+            moved = columns.copy()
+            moved[j] = np.where(columns[j] > 0, columns[j] * factor, columns[j])
+            alt = _Ranked(scorer.scores(moved))
+            status = _status_codes(alt.scores, comps, moved, inputs.thresholds)
             rows.append(
                 {
                     "component": k,
                     "factor": factor,
-                    "spearman": _rank_correlation(base["health_score"], alt["health_score"]),
-                    "status_changes": int((alt["health_status"] != base["health_status"]).sum()),
-                    "max_rank_shift": float((rank - base_rank).abs().max()),
+                    "spearman": base.correlation(alt),
+                    "status_changes": int((status != base_status).sum()),
+                    "max_rank_shift": base.max_shift(alt),
                 }
             )
     return pd.DataFrame(rows)
+
+
+class _Ranked:
+    """Health scores with their ranks, each sorted once.
+
+    The figures are those of pandas on the score columns (``Series.rank(ascending=False)``,
+    ``Series.corr(method="spearman")``), computed from one ranking per score column instead
+    of three.
+    """
+
+    def __init__(self, scores: np.ndarray) -> None:
+        self.scores = scores
+        self.valid = ~np.isnan(scores)
+        # ascending ranks of the scored accounts, ties averaged (as scipy's spearmanr ranks)
+        self.ranks = rankdata(scores[self.valid])
+        self.distinct = len(self.ranks) >= 2 and bool(np.ptp(scores[self.valid]) > 0)
+
+    def correlation(self, other: _Ranked) -> float:
+        """Spearman correlation with ``other``; NaN unless both rank two or more accounts
+        apart (a single account, or scores all equal, has no ranking to compare)."""
+        if not np.array_equal(self.valid, other.valid):
+            return _rank_correlation(pd.Series(self.scores), pd.Series(other.scores))
+        if not (self.distinct and other.distinct):
+            return float("nan")
+        # exactly what pandas' Series.corr(method="spearman") does (scipy's spearmanr)
+        return float(np.corrcoef(np.column_stack((self.ranks, other.ranks)), rowvar=False)[1, 0])
+
+    def max_shift(self, other: _Ranked) -> float:
+        """The largest move in rank of an account scored in both (ranks: best first)."""
+        if not np.array_equal(self.valid, other.valid):
+            mine = pd.Series(self.scores).rank(ascending=False)
+            theirs = pd.Series(other.scores).rank(ascending=False)
+            return float((theirs - mine).abs().max())
+        if not self.valid.any():
+            return float("nan")
+        # best-first ranks are n + 1 minus the ascending ranks, so their differences are equal
+        return float(np.abs(other.ranks - self.ranks).max())
 
 
 def _rank_correlation(a: pd.Series, b: pd.Series) -> float:

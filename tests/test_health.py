@@ -144,3 +144,88 @@ def test_change_explained_adds_up():
     assert table.loc["revenue_growth", "change"] == pytest.approx(-31.25)
     assert table.loc["nps", "change"] == pytest.approx(0.0)
     assert table["change"].sum() == pytest.approx(now["health_score"] - before["health_score"])
+
+
+def _per_account_sensitivity(kpis: pd.DataFrame, params: dict, change: float = 0.2):
+    """The sensitivity check account by account, as it was first written: each weight change
+    copies every account's parameters with the one weight moved and scores all accounts again
+    with :func:`kamlib.health.score`."""
+    base = health.score(kpis, params)
+    base_rank = base["health_score"].rank(ascending=False)
+    rows = []
+    for k in HEALTH_KPIS:
+        for factor in (1 - change, 1 + change):
+            moved = {}
+            for account_id, p in params.items():
+                weights = dict(p.health.weights)
+                if weights.get(k, 0) > 0:
+                    weights[k] = weights[k] * factor
+                moved[account_id] = health.with_weights(p, weights)
+            alt = health.score(kpis, moved)
+            both = pd.DataFrame({"a": base["health_score"], "b": alt["health_score"]}).dropna()
+            rows.append(
+                {
+                    "component": k,
+                    "factor": factor,
+                    "spearman": float(both["a"].corr(both["b"], method="spearman")),
+                    "status_changes": int((alt["health_status"] != base["health_status"]).sum()),
+                    "max_rank_shift": float(
+                        (alt["health_score"].rank(ascending=False) - base_rank).abs().max()
+                    ),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def _mixed_portfolio() -> tuple[pd.DataFrame, dict]:
+    """Eight accounts, three parameter sets (one judged by rules, one with own weights), scores
+    near the thresholds, equal scores, and one account without any data."""
+    rows = [
+        {"revenue_growth": 0.05, "nps": 10.0, "otif_rate": 0.90},
+        {"revenue_growth": -0.02, "nps": 30.0, "days_since_contact": 75.0},
+        {"revenue_growth": 0.01, "csat": 3.5, "open_complaints": 1.0},
+        {"nps": -10.0, "otif_rate": 0.95, "avg_days_late": 12.0},
+        {"revenue_growth": 0.05, "nps": 10.0, "otif_rate": 0.90},
+        {"days_since_contact": 30.0, "price_realisation": 0.97},
+        {"revenue_growth": -0.05, "contacts_per_month": 1.25, "days_to_notice": 45.0},
+        {},
+    ]
+    kpis = pd.concat([_kpis(**r).rename(index={"A1": f"A{i}"}) for i, r in enumerate(rows)]).astype(
+        float
+    )
+    own = health.with_weights(Params(), {"revenue_growth": 0.5, "nps": 0.3, "otif_rate": 0.2})
+    rules = Params.model_validate({"health": {"method": "rules"}})
+    sets = [Params(), own, rules]
+    return kpis, {a: sets[i % 3] for i, a in enumerate(kpis.index)}
+
+
+def test_weight_sensitivity_matches_scoring_every_account_per_weight_change():
+    kpis, params = _mixed_portfolio()
+    expected = _per_account_sensitivity(kpis, params)
+    table = health.weight_sensitivity(kpis, params)
+    pd.testing.assert_frame_equal(table, expected, check_exact=False, rtol=1e-12)
+    # the figures are not all trivial: some weight changes move ranks and traffic lights
+    assert (table["max_rank_shift"] > 0).any() and (table["spearman"] < 1).any()
+    assert (table["status_changes"] > 0).any()
+    # a weight down to nothing (a factor of 0) leaves accounts without any weighted component
+    pd.testing.assert_frame_equal(
+        health.weight_sensitivity(kpis, params, change=1.0),
+        _per_account_sensitivity(kpis, params, change=1.0),
+        check_exact=False,
+        rtol=1e-12,
+    )
+
+
+def test_health_scores_in_numpy_are_the_scores_of_score():
+    kpis, params = _mixed_portfolio()
+    scored = health.score(kpis, params)
+    comps = scored[[f"score_{k}" for k in HEALTH_KPIS]].to_numpy()
+    weights = np.array(
+        [[params[a].health.weights.get(k, 0.0) for k in HEALTH_KPIS] for a in kpis.index]
+    )
+    # by hand, A0: growth 100 (w 0.25), nps 50 (w 0.15), otif (0.90 - 0.80) / 0.15 = 66.7 (0.15)
+    # -> (25 + 7.5 + 10) / 0.55 = 77.27
+    assert scored.loc["A0", "health_score"] == pytest.approx(42.5 / 0.55)
+    assert np.array_equal(
+        health.health_scores(comps, weights), scored["health_score"].to_numpy(), equal_nan=True
+    )

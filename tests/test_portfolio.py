@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+from types import SimpleNamespace
+
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -113,3 +117,158 @@ def test_ranking_worst_first_with_reasons():
     assert ranked.loc["k2", "health_score"] == pytest.approx(18.75)
     assert ranked.loc["k2", "reasons"] == "revenue growth (red), NPS (yellow)"
     assert ranked.loc["k1", "reasons"] == "–"
+
+
+# --- a large portfolio: the ranked table and the Pareto curve ------------------------------
+
+
+def _large_portfolio(n: int = 5000) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``n`` accounts scored on revenue growth alone: every 200th (from A00001) a key account,
+    every 100th (from A00000) red (growth at its red mark, 0 points), the others green (at
+    target, 100 points); revenue falls with the number."""
+    from kamlib import health
+
+    ids = pd.Index([f"A{i:05d}" for i in range(n)], name="account_id")
+    red = np.arange(n) % 100 == 0
+    kpis = pd.DataFrame(
+        {
+            "revenue_growth": np.where(red, -0.10, 0.05),
+            "revenue_12m": np.linspace(1e6, 1e3, n),
+        },
+        index=ids,
+    )
+    kpis["abc_class"] = measures.abc_class(kpis["revenue_12m"])
+    kpis = kpis.join(health.score(kpis, Params()))
+    accounts = pd.DataFrame(
+        {
+            "account_id": ids,
+            "name": [f"Customer {i}" for i in ids],
+            "key_account": np.arange(n) % 200 == 1,
+        }
+    )
+    return kpis, accounts
+
+
+def _rows(html: str) -> list[str]:
+    """The first cell of every body row of a rendered table (the account_id)."""
+    return re.findall(r"<tr><td>([^<]*)</td>", html)
+
+
+def test_a_large_ranking_lists_key_accounts_and_accounts_at_risk():
+    kpis, accounts = _large_portfolio()
+    analysis = SimpleNamespace(ranking=portfolio.ranking(kpis, accounts))
+    html = portfolio.ranking_table(analysis, Params())
+    rows = _rows(html)
+    # 5,000 accounts: 50 red (A00000, A00100 ... A04900) and 25 key accounts (A00001,
+    # A00201 ... A04801), all green; none both. Listed: 75, worst (the red) first.
+    red = {f"A{i:05d}" for i in range(0, 5000, 100)}
+    key = {f"A{i:05d}" for i in range(1, 5000, 200)}
+    assert len(rows) == 75 and set(rows) == red | key
+    assert set(rows[:50]) == red
+    # 5,000 - 75 = 4,925 left out, said in the words of the report
+    assert (
+        "4,925 accounts that are neither key accounts nor at risk are left out; kpis.csv "
+        "lists all 5,000 accounts."
+    ) in html
+    assert "Key accounts and accounts at risk" in html and "All accounts" not in html
+    german = portfolio.ranking_table(analysis, Params.model_validate({"language": "de"}))
+    assert (
+        "4.925 Kunden, die weder Key Accounts noch gefährdet sind, sind hier nicht aufgeführt; "
+        "kpis.csv enthält alle 5.000 Kunden."
+    ) in german
+
+
+def test_the_ranked_table_says_what_it_leaves_out():
+    # one account neither key nor at risk of 101, and none of 101
+    assert portfolio.omitted_sentence(1, 101) == (
+        "1 account that is neither a key account nor at risk is left out; kpis.csv lists all "
+        "101 accounts."
+    )
+    assert portfolio.omitted_sentence(0, 250_000) == (
+        "Every account is a key account or at risk; kpis.csv lists all 250,000 accounts."
+    )
+    # up to 100 accounts: every account, as before
+    kpis, accounts = _large_portfolio(100)
+    ranked = portfolio.ranking(kpis, accounts)
+    assert portfolio.listed(ranked) is ranked
+    html = portfolio.ranking_table(SimpleNamespace(ranking=ranked), Params())
+    assert len(_rows(html)) == 100 and "All accounts" in html and "kpis.csv" not in html
+
+
+def test_the_pareto_curve_of_many_accounts_is_drawn_through_quantile_points():
+    from kamlib.plots import portfolio as charts
+
+    kpis, _ = _large_portfolio()
+    table = portfolio.pareto(kpis["revenue_12m"])
+    drawn = charts.curve_points(table)
+    assert len(drawn) <= 2 * charts.CURVE_POINTS + 6
+    # the first and last account, and where each class begins and ends, are on the curve
+    positions = pd.Series(np.arange(len(table)), index=table.index)
+    ends = positions.groupby(table["abc_class"]).agg(["min", "max"]).to_numpy().ravel()
+    assert set(table.index[ends]) <= set(drawn.index)
+    assert drawn.index[0] == table.index[0] and drawn.index[-1] == table.index[-1]
+    # evenly spaced: no gap wider than 1/300 of the accounts or of the revenue (+ rounding)
+    assert drawn["account_share"].diff().max() <= 1 / (charts.CURVE_POINTS - 1) + 1 / 5000
+    assert drawn["cumulative_share"].diff().max() <= 1 / (charts.CURVE_POINTS - 1) + 1e-3
+    # a small portfolio keeps every account
+    small = table.head(2 * charts.CURVE_POINTS)
+    assert charts.curve_points(small) is small
+
+
+def test_the_pareto_chart_counts_every_account_of_a_class():
+    from matplotlib.collections import PathCollection
+
+    from kamlib.plots import portfolio as charts
+
+    kpis, _ = _large_portfolio()
+    table = portfolio.pareto(kpis["revenue_12m"])
+    fig = charts.pareto_curve(SimpleNamespace(pareto=table), Params())
+    counts = table["abc_class"].value_counts()
+    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert f"class A ({counts['A']:,})" in labels and f"class C ({counts['C']:,})" in labels
+    markers = sum(len(c.get_offsets()) for c in fig.axes[0].findobj(PathCollection))
+    assert markers <= 2 * charts.CURVE_POINTS + 6
+
+
+def test_reasons_of_many_accounts_as_sorting_each_account():
+    from kamlib import health
+    from kamlib.components import COMPONENTS, HEALTH_KPIS, light
+
+    # 400 accounts on six components, values that tie: two components at 0 points with equal
+    # weights (0.05) lose the same points, and some accounts have no data on some components
+    rng = np.random.default_rng(4)
+    keys = [
+        "nps",
+        "days_since_contact",
+        "contacts_per_month",
+        "roles_covered",
+        "repeat_complaints",
+        "price_realisation",
+    ]
+    choices = {
+        "nps": [-10.0, 10.0, 30.0, np.nan],
+        "days_since_contact": [30.0, 75.0, 120.0, np.nan],
+        "contacts_per_month": [0.5, 1.25, 2.0],
+        "roles_covered": [0.0, 0.5, 1.0, np.nan],
+        "repeat_complaints": [1.0, 3.0, 5.0],
+        "price_realisation": [0.95, 0.97, 1.0],
+    }
+    ids = pd.Index([f"A{i:03d}" for i in range(400)], name="account_id")
+    kpis = pd.DataFrame({k: rng.choice(choices[k], 400) for k in keys}, index=ids)
+    kpis = kpis.assign(abc_class="C", revenue_12m=1.0).join(health.score(kpis, Params()))
+    accounts = pd.DataFrame({"account_id": ids, "name": ids, "key_account": False})
+
+    def by_hand(account_id: str) -> str:
+        row = kpis.loc[account_id]
+        lost = pd.Series({k: row[f"weight_{k}"] * (100 - row[f"score_{k}"]) for k in HEALTH_KPIS})
+        bad = [
+            k
+            for k in lost.sort_values(ascending=False).index
+            if row[f"status_{k}"] in ("red", "yellow")
+        ]
+        named = [f"{COMPONENTS[k].reason_for('en')} ({light(row[f'status_{k}'])})" for k in bad]
+        return ", ".join(named) or "–"
+
+    ranked = portfolio.ranking(kpis, accounts)
+    assert ranked["reasons"].to_dict() == {a: by_hand(a) for a in ids}
+    assert ranked["reasons"].str.count(",").max() >= 3  # several reasons, in some order

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+import pandas as pd
 from matplotlib.figure import Figure
 
 from kamlib import format as fmt
@@ -9,9 +11,42 @@ from kamlib.i18n import translator
 from kamlib.plots import PALETTE, NumberFormatter, figure
 from kamlib.sections.portfolio import PortfolioAnalysis
 
-__all__ = ["pareto_curve", "concentration_trend"]
+__all__ = ["CURVE_POINTS", "concentration_trend", "curve_points", "pareto_curve"]
 
 _CLASS_COLOURS = {"A": PALETTE["account"], "B": PALETTE["forecast"], "C": PALETTE["neutral"]}
+#: the Pareto curve of a larger portfolio is drawn through this many quantile points along
+#: each axis (at most twice as many in all), not through every account
+CURVE_POINTS = 300
+
+
+def curve_points(table: pd.DataFrame, points: int = CURVE_POINTS) -> pd.DataFrame:
+    """The rows of the Pareto table the curve is drawn through.
+
+    Every account up to ``2 * points`` accounts. Beyond, a chart cannot show single accounts
+    (250,000 markers are a band a few pixels wide, and a file of many megabytes): the curve
+    keeps the accounts at ``points`` evenly spaced shares of accounts, at ``points`` evenly
+    spaced shares of revenue (where the curve is steep, at the largest accounts), and the
+    first and last account of each class, so that the classes end where they end.
+
+    Parameters
+    ----------
+    table : pd.DataFrame
+        :func:`kamlib.sections.portfolio.pareto`: sorted by revenue, ``cumulative_share``
+        non-decreasing.
+    points : int
+        Quantile points along each axis.
+    """
+    n = len(table)
+    if n <= 2 * points:
+        return table
+    along_accounts = np.linspace(0, n - 1, points).round().astype(int)
+    cumulative = table["cumulative_share"].to_numpy(dtype=float)
+    levels = np.linspace(cumulative[0], cumulative[-1], points)
+    along_revenue = np.searchsorted(cumulative, levels, side="left").clip(0, n - 1)
+    position = pd.Series(np.arange(n), index=table.index)
+    by_class = position.groupby(table["abc_class"].to_numpy()).agg(["min", "max"])
+    keep = np.unique(np.concatenate([along_accounts, along_revenue, by_class.to_numpy().ravel()]))
+    return table.iloc[keep]
 
 
 def pareto_curve(a: PortfolioAnalysis, params) -> Figure:
@@ -26,17 +61,21 @@ def pareto_curve(a: PortfolioAnalysis, params) -> Figure:
         language=language,
     )
     ax.xaxis.set_major_formatter(NumberFormatter(language))
-    x = [0.0, *(table["account_share"] * 100)]
-    y = [0.0, *(table["cumulative_share"] * 100)]
+    drawn = curve_points(table)
+    x = [0.0, *(drawn["account_share"] * 100)]
+    y = [0.0, *(drawn["cumulative_share"] * 100)]
     ax.plot(x, y, color="black", lw=1)
+    counts = table["abc_class"].value_counts()
     for cls, colour in _CLASS_COLOURS.items():
-        part = table.loc[table["abc_class"] == cls]
+        part = drawn.loc[drawn["abc_class"] == cls]
         ax.scatter(
             part["account_share"] * 100,
             part["cumulative_share"] * 100,
             color=colour,
             s=18,
-            label=_("class {cls} ({n})").format(cls=cls, n=fmt.number(len(part), 0, language)),
+            label=_("class {cls} ({n})").format(
+                cls=cls, n=fmt.number(int(counts.get(cls, 0)), 0, language)
+            ),
             zorder=3,
         )
     for level in (80, 95):

@@ -6,6 +6,11 @@ the data contract, defined in :mod:`kamlib.measures`. Section contract: :func:`a
 (frames, params, params of every account) -> :class:`PortfolioAnalysis`, once per report;
 :func:`findings` reads only that analysis; the remaining public functions are the blocks a
 notebook cell shows. This report is internal: it names customers.
+
+A portfolio of tens of thousands of accounts stays readable and quick: the ranked table of a
+portfolio of more than :data:`RANKED_ROWS` accounts lists its key accounts and its accounts at
+risk (``kpis.csv`` has every account), and the robustness check scores all accounts for each
+weight change at once (:func:`kamlib.health.weight_sensitivity`).
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from kamlib.periods import window
 
 __all__ = [
     "PortfolioAnalysis",
+    "RANKED_ROWS",
     "alerts",
     "alerts_list",
     "analyse",
@@ -42,6 +48,8 @@ __all__ = [
     "findings",
     "group_rollup",
     "groups_table",
+    "listed",
+    "omitted_sentence",
     "pareto",
     "ranking",
     "ranking_table",
@@ -100,14 +108,20 @@ def concentration_history(
     pd.DataFrame
         Indexed by window end (oldest first): the keys of :func:`concentration`.
     """
+    # each sales row's account as a position in account_ids, looked up once for all windows:
+    # summing by integer position is much cheaper than grouping the account_id texts again
+    # for every window (the sums are the same: the rows of each account in the same order)
+    position = account_ids.get_indexer(sales["account_id"])
+    known = position >= 0
+    revenue = sales["net_revenue"].to_numpy()
     rows = {}
     for lag in range(years - 1, -1, -1):
         w = window(as_of, lag=12 * lag)
-        part = sales.loc[w.contains(sales["date"])]
-        revenue = (
-            part.groupby("account_id")["net_revenue"].sum().reindex(account_ids, fill_value=0.0)
-        )
-        rows[w.end] = concentration(revenue)
+        inside = w.contains(sales["date"]).to_numpy(dtype=bool) & known
+        sums = pd.Series(revenue[inside]).groupby(position[inside]).sum()
+        per_account = np.zeros(len(account_ids))
+        per_account[sums.index.to_numpy()] = sums.to_numpy()
+        rows[w.end] = concentration(pd.Series(per_account, index=account_ids))
     return pd.DataFrame.from_dict(rows, orient="index").rename_axis("window_end")
 
 
@@ -210,38 +224,85 @@ def ranking(kpis: pd.DataFrame, accounts: pd.DataFrame, language: str = "en") ->
     ``reasons`` names the red and yellow components, worst first (by points lost), in
     ``language``.
     """
-    names = accounts.set_index("account_id")["name"]
-    lost = pd.DataFrame({k: kpis[f"weight_{k}"] * (100 - kpis[f"score_{k}"]) for k in HEALTH_KPIS})
-    status = pd.DataFrame({k: kpis[f"status_{k}"] for k in HEALTH_KPIS})
-
-    def reasons(account_id: str) -> str:
-        bad = [
-            k
-            for k in lost.loc[account_id].sort_values(ascending=False).index
-            if status.at[account_id, k] in ("red", "yellow")
-        ]
-        return (
-            ", ".join(
-                f"{COMPONENTS[k].reason_for(language)} ({light(status.at[account_id, k], language)})"
-                for k in bad
-            )
-            or fmt.DASH
-        )
-
+    acc = accounts.set_index("account_id")
     out = pd.DataFrame(
         {
-            "account": names.reindex(kpis.index),
-            "key_account": accounts.set_index("account_id")["key_account"].reindex(kpis.index),
+            "account": acc["name"].reindex(kpis.index),
+            "key_account": acc["key_account"].reindex(kpis.index),
             "abc_class": kpis["abc_class"],
             "revenue_12m": kpis["revenue_12m"],
             "health_score": kpis["health_score"],
             "health_status": kpis["health_status"],
         }
     )
-    out["reasons"] = [reasons(a) for a in kpis.index]
+    out["reasons"] = _reasons(kpis, language)
     return out.sort_values(
         ["health_score", "revenue_12m"], ascending=[True, False], na_position="last"
     )
+
+
+def _reasons(kpis: pd.DataFrame, language: str) -> np.ndarray:
+    """Per account, its red and yellow components, the most costly first, as one text.
+
+    Accounts share few combinations of bad components: the components are ordered for all
+    accounts at once, and each distinct combination is put into words once.
+    """
+    if kpis.empty:
+        return np.array([], dtype=object)
+    lost = np.column_stack(
+        [
+            (kpis[f"weight_{k}"] * (100 - kpis[f"score_{k}"])).to_numpy(dtype=float)
+            for k in HEALTH_KPIS
+        ]
+    )
+    status = np.column_stack([kpis[f"status_{k}"].to_numpy(dtype=object) for k in HEALTH_KPIS])
+    light_code = np.select([status == "red", status == "yellow"], [1, 2], 0)
+    # each row's components by points lost, then its bad ones first (keeping that order)
+    order = _by_loss(lost)
+    front = np.argsort(np.take_along_axis(light_code, order, axis=1) == 0, axis=1, kind="stable")
+    order = np.take_along_axis(order, front, axis=1)
+    ordered = np.take_along_axis(light_code, order, axis=1)
+    # per position: 0 for no bad component, else 1 + 3 * component + light (below 64)
+    codes = np.where(ordered > 0, 1 + order * 3 + ordered, 0)
+    # number the distinct rows, one position at a time (a hash per step, no sorting of rows)
+    which = np.zeros(len(codes), dtype=np.int64)
+    for position in codes.T:
+        which = pd.factorize(which * 64 + position)[0]
+    # one row of each combination (any: the rows of one combination are equal)
+    example = np.zeros(which.max() + 1, dtype=np.int64)
+    example[which] = np.arange(len(which))
+    lights = {1: light("red", language), 2: light("yellow", language)}
+    texts = [
+        ", ".join(
+            f"{COMPONENTS[HEALTH_KPIS[(c - 1) // 3]].reason_for(language)} ({lights[(c - 1) % 3]})"
+            for c in codes[row]
+            if c > 0
+        )
+        or fmt.DASH
+        for row in example
+    ]
+    return np.array(texts, dtype=object)[which]
+
+
+def _by_loss(lost: np.ndarray) -> np.ndarray:
+    """Per row, the columns of ``lost`` from the largest value down, empty values last.
+
+    The order of pandas' ``Series.sort_values(ascending=False)`` on each row, equal values
+    included (pandas' ``nargsort``: the filled values reversed, sorted ascending, the result
+    reversed), as the reasons have always been ordered, so that no report changes. Rows with
+    the same empty columns are sorted together, one numpy sort per such pattern.
+    """
+    empty = np.isnan(lost)
+    pattern = (empty * (1 << np.arange(lost.shape[1]))).sum(axis=1)
+    by_pattern = np.argsort(pattern, kind="stable")
+    starts = np.flatnonzero(np.diff(pattern[by_pattern], prepend=-1))
+    out = np.empty(lost.shape, dtype=np.intp)
+    for rows in np.split(by_pattern, starts[1:]):
+        filled = np.flatnonzero(~empty[rows[0]])[::-1]
+        ascending = np.argsort(lost[np.ix_(rows, filled)], axis=1, kind="quicksort")
+        out[rows, : len(filled)] = filled[ascending][:, ::-1]
+        out[rows, len(filled) :] = np.flatnonzero(empty[rows[0]])
+    return out
 
 
 def sensitivity_sentence(table: pd.DataFrame, language: str = "en") -> str:
@@ -411,7 +472,9 @@ def classes_table(a: PortfolioAnalysis, params) -> blocks.Html:
 
 def _lights(ranked: pd.DataFrame, language: str) -> pd.DataFrame:
     """The ranking with its traffic lights named in ``language``."""
-    return ranked.assign(health_status=ranked["health_status"].map(lambda s: light(s, language)))
+    # a name per distinct light, not per account: a portfolio has three lights and many accounts
+    names = {s: light(s, language) for s in ranked["health_status"].unique()}
+    return ranked.assign(health_status=ranked["health_status"].map(names))
 
 
 def at_risk_table(a: PortfolioAnalysis, params) -> blocks.Html:
@@ -428,18 +491,74 @@ def at_risk_table(a: PortfolioAnalysis, params) -> blocks.Html:
     )
 
 
+#: the rows of the ranked table; a longer ranking lists only the key accounts and the accounts
+#: at risk (the full ranking is in kpis.csv)
+RANKED_ROWS = 100
+
+
+def listed(ranked: pd.DataFrame, rows: int = RANKED_ROWS) -> pd.DataFrame:
+    """The accounts of the ranked table, worst first.
+
+    Every account of a ranking of up to ``rows`` accounts; of a longer one, the key accounts
+    and the accounts at risk (red or yellow), as a table of every account would be cut after
+    the ``rows`` worst and never show a key account in good health.
+    """
+    if len(ranked) <= rows:
+        return ranked
+    key = ranked["key_account"].astype("boolean").fillna(False).to_numpy(dtype=bool)
+    return ranked.loc[key | (ranked["health_status"] != "green").to_numpy()]
+
+
 def ranking_table(a: PortfolioAnalysis, params) -> blocks.Html:
-    """Every account ranked by health, worst first."""
-    _, n_ = translator(params.language)
-    return blocks.table(
-        _lights(a.ranking, params.language),
-        {"revenue_12m": "money", "health_score": "int"},
-        caption=_("All accounts"),
+    """Every account ranked by health, worst first, or the accounts that matter most.
+
+    A portfolio of more than :data:`RANKED_ROWS` accounts lists its key accounts and its
+    accounts at risk (:func:`listed`), followed by a sentence saying how many accounts are left
+    out and that ``kpis.csv`` has them all.
+    """
+    language = params.language
+    _, n_ = translator(language)
+    formats = {"revenue_12m": "money", "health_score": "int"}
+    if len(a.ranking) <= RANKED_ROWS:
+        return blocks.table(
+            _lights(a.ranking, language),
+            formats,
+            caption=_("All accounts"),
+            index=True,
+            currency=params.currency,
+            language=language,
+            max_rows=RANKED_ROWS,
+        )
+    shown = listed(a.ranking)
+    table = blocks.table(
+        _lights(shown, language),
+        formats,
+        caption=_("Key accounts and accounts at risk"),
         index=True,
         currency=params.currency,
-        language=params.language,
-        max_rows=100,
+        language=language,
+        max_rows=RANKED_ROWS,
+        empty=_("No account is a key account or at risk."),
     )
+    note = omitted_sentence(len(a.ranking) - len(shown), len(a.ranking), language)
+    return blocks.Html(table + blocks.paragraph(note, "note"))
+
+
+def omitted_sentence(omitted: int, total: int, language: str = "en") -> str:
+    """What the ranked table leaves out of ``total`` accounts, and where the full ranking is."""
+    _, n_ = translator(language)
+    everyone = fmt.number(total, 0, language)
+    if omitted == 0:
+        return _(
+            "Every account is a key account or at risk; kpis.csv lists all {total} accounts."
+        ).format(total=everyone)
+    return n_(
+        "{n} account that is neither a key account nor at risk is left out; kpis.csv lists "
+        "all {total} accounts.",
+        "{n} accounts that are neither key accounts nor at risk are left out; kpis.csv lists "
+        "all {total} accounts.",
+        omitted,
+    ).format(n=fmt.number(omitted, 0, language), total=everyone)
 
 
 def sensitivity_note(a: PortfolioAnalysis, params) -> blocks.Html:
