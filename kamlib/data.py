@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import re
 from collections.abc import Callable, Iterable
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -28,7 +29,9 @@ from kamlib.errors import DataError, Problem
 from kamlib.schema import (
     ACCOUNT_ID_PATTERN,
     REQUIRED_TABLES,
+    RUN_FILES,
     TABLES,
+    WINDOWS_DEVICES,
     ColumnSpec,
     TableSpec,
     file_name_clash,
@@ -236,10 +239,17 @@ def _show(value: object) -> str:
 ROW_NAMES: ContextVar[Callable[[np.ndarray], str] | None] = ContextVar("ROW_NAMES", default=None)
 
 
-def _where(mask: pd.Series, values: pd.Series | None = None) -> str:
+def _where(
+    mask: pd.Series | np.ndarray,
+    values: pd.Series | Callable[[np.ndarray], pd.Series] | None = None,
+) -> str:
     """'rows 3, 7: 'x', 'y'' for the True positions of ``mask`` (1-based data rows, or the
-    user's lines and rows through :data:`ROW_NAMES`)."""
-    positions = np.flatnonzero(mask.to_numpy())
+    user's lines and rows through :data:`ROW_NAMES`).
+
+    ``values`` is the column shown, or a function giving the shown values for the positions
+    (0-based) that are listed, so that a costly rendering is done for those rows only.
+    """
+    positions = np.flatnonzero(np.asarray(mask))
     shown = positions[:_SHOWN]
     more = f" and {len(positions) - _SHOWN} more" if len(positions) > _SHOWN else ""
     names = ROW_NAMES.get()
@@ -250,7 +260,10 @@ def _where(mask: pd.Series, values: pd.Series | None = None) -> str:
         where = f"{label} {', '.join(str(p + 1) for p in shown)}{more}"
     if values is None:
         return where
-    vals = ", ".join(_show(values.iloc[p]) for p in shown)
+    if callable(values):
+        vals = ", ".join(_show(v) for v in values(shown))
+    else:
+        vals = ", ".join(_show(values.iloc[p]) for p in shown)
     return f"{where}: {vals}"
 
 
@@ -270,17 +283,115 @@ def suggest(wanted: str, found: Iterable[object]) -> str:
     return f"; did you mean {near!r}?" if near is not None else ""
 
 
-def _clean_text(series: pd.Series) -> pd.Series:
-    """Text with surrounding whitespace removed and whitespace-only made missing."""
+# The checks below work on whole columns: millions of rows are checked in C loops (NumPy, the
+# pandas hash tables) and through the distinct values of a column, never with a Python call per
+# row where a column of text can be handled as a whole.
+
+_strip = np.frompyfunc(str.strip, 1, 1)  # str.strip over an object array, in one C loop
+
+
+def _all_text(values: np.ndarray) -> bool:
+    """Whether every element of an object array is a ``str`` (true for an empty array)."""
+    return pd.api.types.infer_dtype(values, skipna=False) in ("string", "empty")
+
+
+def _missing(values: np.ndarray) -> np.ndarray:
+    """``pd.isna`` of an object array, without its cost when every element is a ``str``."""
+    return np.zeros(len(values), dtype=bool) if _all_text(values) else pd.isna(values)
+
+
+def _by_value(values: np.ndarray, func: Callable[[object], object]) -> np.ndarray:
+    """``func`` of every element of ``values`` (an object array of ``str``), called once per
+    distinct value: equal strings give equal results, and a column holds few distinct dates,
+    booleans or codes."""
+    codes, uniques = pd.factorize(values)
+    mapped = np.empty(len(uniques), dtype=object)
+    mapped[:] = [func(u) for u in uniques]
+    return mapped[codes]
+
+
+_NULLABLE = (
+    pd.BooleanDtype,
+    pd.Int8Dtype,
+    pd.Int16Dtype,
+    pd.Int32Dtype,
+    pd.Int64Dtype,
+    pd.UInt8Dtype,
+    pd.UInt16Dtype,
+    pd.UInt32Dtype,
+    pd.UInt64Dtype,
+)
+
+
+def _by_number(dtype: object) -> bool:
+    """Whether values of ``dtype`` are equal exactly when their text is: NumPy numbers,
+    booleans and naive dates, and the nullable integers and booleans of pandas."""
+    if isinstance(dtype, np.dtype):
+        return dtype.kind in "biufM"
+    return isinstance(dtype, _NULLABLE)
+
+
+def _text(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Text with surrounding whitespace removed and whitespace-only made missing.
+
+    Returns
+    -------
+    values : np.ndarray
+        Object array: ``str`` values, ``np.nan`` where missing (numbers and other objects as
+        their ``str``).
+    missing : np.ndarray
+        Bool mask of the missing values.
+    """
     if pd.api.types.is_float_dtype(series.dtype):
         # ids that arrived as numbers: 12.0 -> '12'
         whole = series.dropna() == np.floor(series.dropna())
         if whole.all():
             series = series.astype("Int64")
-    out = series.astype(object).where(series.notna())
-    out = out.map(lambda v: v if v is None or isinstance(v, str) else str(v), na_action="ignore")
-    out = out.map(lambda v: v.strip() if isinstance(v, str) else v)
-    return out.where(out.notna() & (out != ""), np.nan).astype(object)
+    dtype = series.dtype
+    n = len(series)
+    if _by_number(dtype):
+        # numbers, booleans, naive dates: the text of each distinct value, made once
+        if dtype.kind == "f":
+            # distinct by bit pattern, so that 0.0 and -0.0 keep their own text
+            floats = series.to_numpy()
+            absent = np.isnan(floats)
+            codes = np.full(n, -1, dtype=np.intp)
+            codes[~absent], uniques = pd.factorize(floats.view(f"i{floats.itemsize}")[~absent])
+            objects = uniques.view(floats.dtype).tolist()
+        else:
+            codes, uniques = pd.factorize(series)
+            objects = np.asarray(uniques, dtype=object).tolist()
+        texts = [str(v).strip() for v in objects]
+        gone = np.array([t == "" for t in texts] + [True], dtype=bool)
+        cleaned = np.array([*texts, np.nan], dtype=object)
+        cleaned[gone] = np.nan
+        return cleaned[codes], gone[codes]  # code -1 (missing) picks the trailing nan
+    values = series.to_numpy(dtype=object)
+    if _all_text(values):  # the usual case: text without a missing value
+        missing = np.zeros(n, dtype=bool)
+        stripped = _strip(values) if n else values.copy()
+    else:
+        missing = series.isna().to_numpy()
+        present = values[~missing]
+        if _all_text(present):
+            stripped_present = _strip(present) if len(present) else present
+        else:
+            # other objects (numbers, dates from Parquet ...) become their text
+            stripped_present = np.array(
+                [(v if isinstance(v, str) else str(v)).strip() for v in present], dtype=object
+            )
+        stripped = np.full(n, np.nan, dtype=object)
+        stripped[~missing] = stripped_present
+    empty = stripped == ""
+    if np.ndim(empty) and empty.any():
+        stripped[empty] = np.nan
+        missing = missing | empty
+    return stripped, missing
+
+
+def _clean_text(series: pd.Series) -> pd.Series:
+    """Text with surrounding whitespace removed and whitespace-only made missing."""
+    return pd.Series(_text(series)[0], index=series.index, name=series.name, dtype=object)
 
 
 def _is_open_end(value: object) -> bool:
@@ -290,49 +401,72 @@ def _is_open_end(value: object) -> bool:
     return getattr(value, "year", None) == 9999
 
 
-def _parse_date(raw: pd.Series, open_ended: bool = False) -> tuple[pd.Series, pd.Series]:
-    """Dates and a mask of present values that are not dates; with ``open_ended``, a date in
-    the year 9999 is read as the empty cell (no end)."""
+_DATE_PATTERN = re.compile(_DATE_TEXT)
+
+
+def _parse_date(
+    raw: pd.Series, open_ended: bool = False
+) -> tuple[pd.Series, np.ndarray, np.ndarray]:
+    """Dates, a mask of present values that are not dates and a mask of missing dates; with
+    ``open_ended``, a date in the year 9999 is read as the empty cell (no end)."""
     if pd.api.types.is_datetime64_any_dtype(raw.dtype):
         values = raw.dt.tz_localize(None) if getattr(raw.dt, "tz", None) else raw
-        return values.dt.normalize().astype("datetime64[ns]"), pd.Series(False, index=raw.index)
-    text = _clean_text(raw)
+        values = values.dt.normalize().astype("datetime64[ns]")
+        return values, np.zeros(len(raw), dtype=bool), values.isna().to_numpy()
+    text, missing = _text(raw)
+    present = ~missing
+    # every present value is a str now; a column holds few distinct dates: each is parsed once
+    codes, uniques = pd.factorize(text[present])
+    uniques = np.asarray(uniques, dtype=object)
     if open_ended:
-        text = text.where(~text.map(_is_open_end).astype(bool), np.nan)
-    is_text = text.map(lambda v: isinstance(v, str)).astype(bool)
-    parsed = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
-    if is_text.any():
-        strict = text[is_text].str.match(_DATE_TEXT)
-        parsed[is_text] = pd.to_datetime(
-            text[is_text].where(strict), format="%Y-%m-%d", errors="coerce"
-        )
-    others = text.notna() & ~is_text
-    if others.any():  # date objects from Parquet / DuckDB
-        parsed[others] = pd.to_datetime(text[others], errors="coerce")
-    bad = text.notna() & parsed.isna()
-    return parsed.dt.normalize(), bad
+        open_end = np.array([_is_open_end(u) for u in uniques], dtype=bool)
+        if open_end.any():  # read as empty cells
+            keep = ~open_end[codes]
+            present[present] = keep
+            codes = codes[keep]
+    strict = np.array([_DATE_PATTERN.match(u) is not None for u in uniques], dtype=bool)
+    candidates = pd.Series(uniques, dtype=object).where(strict)
+    dates = pd.to_datetime(candidates, format="%Y-%m-%d", errors="coerce")
+    dates = dates.to_numpy(dtype="datetime64[ns]")
+    parsed = np.full(len(raw), np.datetime64("NaT"), dtype="datetime64[ns]")
+    parsed[present] = dates[codes]
+    values = pd.Series(parsed, index=raw.index, name=raw.name).dt.normalize()
+    na = np.isnat(parsed)
+    return values, present & na, na
 
 
-def _parse_number(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
+def _parse_number(raw: pd.Series) -> tuple[pd.Series, np.ndarray, np.ndarray]:
+    """Numbers, a mask of present values that are not numbers and a mask of missing ones."""
+    if pd.api.types.is_bool_dtype(raw.dtype) or pd.api.types.is_numeric_dtype(raw.dtype):
+        values = raw.astype(float)
+        return values, np.zeros(len(raw), dtype=bool), values.isna().to_numpy()
+    text, missing = _text(raw)
+    values = pd.to_numeric(
+        pd.Series(text, index=raw.index, name=raw.name, dtype=object), errors="coerce"
+    ).astype(float)
+    bad = ~missing & (values.isna() | ~np.isfinite(values.fillna(0))).to_numpy()
+    values = values.where(~bad)
+    return values, bad, values.isna().to_numpy()
+
+
+def _parse_bool(raw: pd.Series) -> tuple[pd.Series, np.ndarray, np.ndarray]:
+    """True / False (None where not a boolean), a mask of present values that are not booleans
+    and a mask of missing ones."""
     if pd.api.types.is_bool_dtype(raw.dtype):
-        return raw.astype(float), pd.Series(False, index=raw.index)
-    if pd.api.types.is_numeric_dtype(raw.dtype):
-        return raw.astype(float), pd.Series(False, index=raw.index)
-    text = _clean_text(raw)
-    values = pd.to_numeric(text, errors="coerce").astype(float)
-    bad = text.notna() & (values.isna() | ~np.isfinite(values.fillna(0)))
-    return values.where(~bad), bad
+        values = raw.astype(object).where(raw.notna())
+        return values, np.zeros(len(raw), dtype=bool), values.isna().to_numpy()
+    text, missing = _text(raw)
 
+    def read(value: object) -> bool | None:
+        low = str(value).lower()
+        return True if low in _TRUE else (False if low in _FALSE else None)
 
-def _parse_bool(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
-    if pd.api.types.is_bool_dtype(raw.dtype):
-        return raw.astype(object).where(raw.notna()), pd.Series(False, index=raw.index)
-    text = _clean_text(raw).map(lambda v: str(v).lower(), na_action="ignore")
-    values = text.map(
-        lambda v: True if v in _TRUE else (False if v in _FALSE else None), na_action="ignore"
-    )
-    bad = text.notna() & values.isna()
-    return values.astype(object), bad
+    out = text.copy()  # nan where missing
+    present = ~missing
+    if present.any():
+        out[present] = _by_value(text[present], read)
+    bad = present & np.equal(out, None)
+    return pd.Series(out, index=raw.index, name=raw.name, dtype=object), bad, missing | bad
 
 
 _EXPECTED = {
@@ -349,13 +483,15 @@ def _check_column(
     """Typed values of one column; problems are appended."""
     col = spec.name
     if spec.type == "str":
-        values, bad = _clean_text(raw), pd.Series(False, index=raw.index)
+        text, na = _text(raw)
+        values = pd.Series(text, index=raw.index, name=raw.name, dtype=object)
+        bad = np.zeros(len(raw), dtype=bool)
     elif spec.type == "date":
-        values, bad = _parse_date(raw, spec.open_ended)
+        values, bad, na = _parse_date(raw, spec.open_ended)
     elif spec.type in ("int", "float"):
-        values, bad = _parse_number(raw)
+        values, bad, na = _parse_number(raw)
     else:
-        values, bad = _parse_bool(raw)
+        values, bad, na = _parse_bool(raw)
     if bad.any():
         problems.append(
             Problem(
@@ -364,9 +500,9 @@ def _check_column(
                 f"{int(bad.sum())} value(s) are not {_EXPECTED[spec.type]} ({_where(bad, raw)})",
             )
         )
-    present = values.notna() & ~bad
+    present = ~na & ~bad
     if spec.required:
-        missing = values.isna() & ~bad
+        missing = na & ~bad
         if missing.any():
             problems.append(
                 Problem(
@@ -376,7 +512,7 @@ def _check_column(
                 )
             )
     if spec.type == "int":
-        frac = present & (values != np.floor(values.fillna(0)))
+        frac = present & (values != np.floor(values.fillna(0))).to_numpy()
         if frac.any():
             problems.append(
                 Problem(
@@ -388,7 +524,7 @@ def _check_column(
     if spec.min is not None or spec.max is not None:
         low = -np.inf if spec.min is None else spec.min
         high = np.inf if spec.max is None else spec.max
-        out = present & ((values < low) | (values > high))
+        out = present & ((values < low) | (values > high)).to_numpy()
         if out.any():
             span = f"between {low:g} and {high:g}" if spec.max is not None else f"at least {low:g}"
             problems.append(
@@ -400,8 +536,13 @@ def _check_column(
                 )
             )
     if spec.allowed:
-        values = values.map(lambda v: str(v).lower(), na_action="ignore")
-        wrong = present & ~values.isin(spec.allowed)
+        if present.any():
+            lowered = values.to_numpy(dtype=object).copy()
+            lowered[~na] = _by_value(lowered[~na], lambda v: str(v).lower())
+            values = pd.Series(lowered, index=raw.index, name=raw.name, dtype=object)
+        else:  # nothing to lower: pandas' own map keeps the type it gave an empty column
+            values = values.map(lambda v: str(v).lower(), na_action="ignore")
+        wrong = present & ~values.isin(spec.allowed).to_numpy()
         if wrong.any():
             problems.append(
                 Problem(
@@ -411,16 +552,117 @@ def _check_column(
                     f"{', '.join(spec.allowed)} ({_where(wrong, raw)})",
                 )
             )
-    if spec.type == "bool":
-        return values
     return values
+
+
+def _id_tables() -> tuple[np.ndarray, np.ndarray, int]:
+    """:data:`~kamlib.schema.ACCOUNT_ID_PATTERN` (one character of a class, then up to a
+    number of characters of another) as tables of the ASCII code points allowed first and
+    after, and the longest id, read off the pattern itself."""
+    first = np.array([ACCOUNT_ID_PATTERN.fullmatch(chr(c)) is not None for c in range(128)])
+    probe = chr(int(np.flatnonzero(first)[0]))
+    after = np.array([ACCOUNT_ID_PATTERN.fullmatch(probe + chr(c)) is not None for c in range(128)])
+    longest = 1
+    while longest < 4096 and ACCOUNT_ID_PATTERN.fullmatch(probe * (longest + 1)):
+        longest += 1
+    return first, after, longest
+
+
+_ID_FIRST, _ID_AFTER, _ID_LONGEST = _id_tables()
+
+
+def _id_mismatch(ids: np.ndarray) -> np.ndarray:
+    """Which of ``ids`` (an object array of ``str``) do not match
+    :data:`~kamlib.schema.ACCOUNT_ID_PATTERN`, checked on the code points of all ids at once."""
+    n = len(ids)
+    if n == 0:
+        return np.zeros(0, dtype=bool)
+    lengths = np.fromiter(map(len, ids), dtype=np.int64, count=n)
+    mismatch = (lengths < 1) | (lengths > _ID_LONGEST)
+    fits = ~mismatch
+    if fits.any():
+        width = int(lengths[fits].max())
+        points = np.array(ids[fits], dtype=f"<U{width}").view(np.uint32).reshape(-1, width)
+        ascii_ = points < 128
+        points = np.where(ascii_, points, 0)
+        allowed = ascii_ & _ID_AFTER[points]
+        allowed[:, 0] = ascii_[:, 0] & _ID_FIRST[points[:, 0]]
+        # a code point beyond the id's own length is NumPy's padding (or a trailing NUL, which
+        # the pattern refuses as well: the length counts it)
+        inside = np.arange(width) < lengths[fits][:, None]
+        mismatch[fits] = ~(allowed | ~inside).all(axis=1)
+    return mismatch
+
+
+#: ids that may be refused as report file names start with one of these (lower case)
+_CLASH_PREFIX = min(len(n) for n in (*RUN_FILES, *WINDOWS_DEVICES))
+_CLASH_STARTS = frozenset(n[:_CLASH_PREFIX] for n in (*RUN_FILES, *WINDOWS_DEVICES))
+
+
+def _check_accounts(typed: pd.DataFrame, problems: list[Problem]) -> None:
+    """The account ids: pattern, report file names, ids equal but for case; ``key_account``."""
+    name = "accounts"
+    ids = typed["account_id"]
+    id_values = ids.to_numpy(dtype=object)
+    is_text = ids.notna().to_numpy()  # ids are text: str or missing
+    bad = np.zeros(len(ids), dtype=bool)
+    bad[is_text] = _id_mismatch(id_values[is_text])
+    if bad.any():
+        problems.append(
+            Problem(
+                name,
+                "account_id",
+                f"{int(bad.sum())} id(s) do not match "
+                "1-64 characters of A-Z a-z 0-9 _ . - not starting with "
+                f". or - ({_where(bad, ids)})",
+            )
+        )
+    valid = is_text & ~bad
+    folded = ids.where(valid).str.lower()
+    # only an id starting like a run file or a device name can clash: file_name_clash itself
+    # decides for those few
+    candidates = valid & folded.str[:_CLASH_PREFIX].isin(_CLASH_STARTS).to_numpy()
+    clash = pd.Series(None, index=ids.index, dtype=object)
+    clash[candidates] = [file_name_clash(v) for v in id_values[candidates]]
+    clash = clash.where(valid)
+    for reason in clash.dropna().unique():
+        rows = clash == reason
+        problems.append(
+            Problem(
+                name,
+                "account_id",
+                f"{int(rows.sum())} id(s) cannot name a report file: {reason} "
+                f"({_where(rows, ids)}); give the account another account_id",
+            )
+        )
+    twins = folded.notna() & folded.duplicated(keep=False) & ~ids.duplicated(keep=False)
+    if twins.any():
+        problems.append(
+            Problem(
+                name,
+                "account_id",
+                f"{int(twins.sum())} ids differ only in upper and lower case, so their "
+                "reports would overwrite each other on Windows and macOS "
+                f"({_where(twins, ids)}); give the accounts ids that differ in more than case",
+            )
+        )
+    if "key_account" in typed.columns:
+        # True, False, None or nan: equal to True is being True
+        flags = typed["key_account"].to_numpy(dtype=object)
+        typed["key_account"] = (flags == True).astype(bool)  # noqa: E712
+    else:
+        typed["key_account"] = True
 
 
 def _check_table(
     spec: TableSpec, raw: pd.DataFrame, problems: list[Problem]
 ) -> pd.DataFrame | None:
     name = spec.name
-    raw = raw.reset_index(drop=True)
+    index = raw.index
+    if not (isinstance(index, pd.RangeIndex) and index.name is None) or not index.equals(
+        pd.RangeIndex(len(raw))
+    ):
+        raw = raw.reset_index(drop=True)  # a copy of the whole table: only where needed
     missing_cols = [c.name for c in spec.columns if c.required and c.name not in raw.columns]
     for col in missing_cols:
         problems.append(
@@ -441,27 +683,40 @@ def _check_table(
         return None
     if spec.key and all(k in typed.columns for k in spec.key):
         keys = typed[list(spec.key)]
-        dup = keys.notna().all(axis=1) & keys.duplicated(keep=False)
+        if len(spec.key) == 1:
+            key = keys.iloc[:, 0]
+            if len(pd.unique(key.to_numpy())) == len(key):  # the usual case: all distinct
+                dup = np.zeros(len(key), dtype=bool)
+            else:
+                dup = ~_missing(key.to_numpy(dtype=object)) & key.duplicated(keep=False).to_numpy()
+        else:
+            dup = keys.notna().all(axis=1) & keys.duplicated(keep=False)
         if dup.any():
             label = "+".join(spec.key)
+
+            def shown_keys(positions: np.ndarray) -> pd.Series:
+                # dates are whole days, so their text is the same for a few rows as for all
+                return keys.iloc[positions].astype(str).agg(" / ".join, axis=1)
+
             problems.append(
                 Problem(
                     name,
                     label,
                     f"{int(dup.sum())} rows share a key that must "
-                    f"be unique ({_where(dup, keys.astype(str).agg(' / '.join, axis=1))})",
+                    f"be unique ({_where(dup, shown_keys)})",
                 )
             )
     for start, end in spec.intervals:
         if start in typed.columns and end in typed.columns:
             back = typed[end].notna() & typed[start].notna() & (typed[end] < typed[start])
             if back.any():
+                ends = typed[end]
                 problems.append(
                     Problem(
                         name,
                         end,
-                        f"{int(back.sum())} value(s) lie before "
-                        f"{start} ({_where(back, typed[end].dt.strftime('%Y-%m-%d'))})",
+                        f"{int(back.sum())} value(s) lie before {start} "
+                        f"({_where(back, lambda p, e=ends: e.iloc[p].dt.strftime('%Y-%m-%d'))})",
                     )
                 )
     if name == "market" and "date" in typed.columns:
@@ -476,49 +731,7 @@ def _check_table(
                 )
             )
     if name == "accounts":
-        ids = typed["account_id"]
-        bad = ids.map(
-            lambda v: isinstance(v, str) and ACCOUNT_ID_PATTERN.fullmatch(v) is None
-        ).astype(bool)
-        if bad.any():
-            problems.append(
-                Problem(
-                    name,
-                    "account_id",
-                    f"{int(bad.sum())} id(s) do not match "
-                    "1-64 characters of A-Z a-z 0-9 _ . - not starting with "
-                    f". or - ({_where(bad, ids)})",
-                )
-            )
-        valid = ids.map(lambda v: isinstance(v, str)).astype(bool) & ~bad
-        clash = ids.map(lambda v: file_name_clash(v) if isinstance(v, str) else None)
-        clash = clash.where(valid)
-        for reason in clash.dropna().unique():
-            rows = clash == reason
-            problems.append(
-                Problem(
-                    name,
-                    "account_id",
-                    f"{int(rows.sum())} id(s) cannot name a report file: {reason} "
-                    f"({_where(rows, ids)}); give the account another account_id",
-                )
-            )
-        folded = ids.where(valid).str.lower()
-        twins = folded.notna() & folded.duplicated(keep=False) & ~ids.duplicated(keep=False)
-        if twins.any():
-            problems.append(
-                Problem(
-                    name,
-                    "account_id",
-                    f"{int(twins.sum())} ids differ only in upper and lower case, so their "
-                    "reports would overwrite each other on Windows and macOS "
-                    f"({_where(twins, ids)}); give the accounts ids that differ in more than case",
-                )
-            )
-        if "key_account" in typed.columns:
-            typed["key_account"] = typed["key_account"].map(lambda v: v is True).astype(bool)
-        else:
-            typed["key_account"] = True
+        _check_accounts(typed, problems)
     return typed
 
 
@@ -596,12 +809,18 @@ def validate(
     accounts = typed.get("accounts")
     if accounts is not None:
         known = set(accounts["account_id"].dropna())
+        # the same ids as an array: Series.isin would turn the set into one on every call
+        known_ids = np.array(list(known), dtype=object)
         for name, table in typed.items():
             cols = ["account_id"] if name != "accounts" else ["parent_id"]
             for col in cols:
                 if col not in table.columns:
                     continue
-                unknown = table[col].notna() & ~table[col].isin(known)
+                refs = table[col].to_numpy(dtype=object)
+                present = ~_missing(refs)
+                if known.issuperset(refs[present] if not present.all() else refs):
+                    continue  # the usual case, decided without a mask
+                unknown = present & ~table[col].isin(known_ids).to_numpy()
                 if unknown.any():
                     token = ROW_NAMES.set(origins[name].rows if name in origins else None)
                     try:
@@ -644,6 +863,39 @@ def load_dataset(path: str | Path) -> Dataset:
     return Dataset(tables, str(path), _fingerprint_files(path))
 
 
+def _column_bytes(values: pd.Series) -> bytes:
+    """The content of one typed column as bytes, for :func:`_fingerprint_frames`."""
+    array = values.to_numpy()
+    if array.dtype.kind in "biufmM":
+        if array.dtype.kind == "f":  # every NaN alike
+            array = np.where(np.isnan(array), np.nan, array)
+        return np.ascontiguousarray(array).tobytes()
+    array = np.asarray(array, dtype=object)
+    missing = _missing(array)
+    present = array[~missing] if missing.any() else array
+    if not _all_text(present):
+        present = np.array([repr(v) for v in present], dtype=object)
+    joined = "\0".join(present.tolist())
+    head = np.packbits(missing).tobytes()
+    if joined.count("\0") != max(len(present) - 1, 0):
+        # texts holding the separator themselves: their lengths keep them apart
+        head += np.fromiter(map(len, present), dtype=np.int64, count=len(present)).tobytes()
+    return head + joined.encode("utf-8", "surrogatepass")
+
+
+def _fingerprint_frames(tables: dict[str, pd.DataFrame]) -> str:
+    """Short SHA-256 of typed tables: names, columns, types and values (the values as bytes,
+    so that millions of rows are hashed in moments)."""
+    digest = hashlib.sha256()
+    for name in sorted(tables):
+        table = tables[name]
+        digest.update(f"{name}\0{len(table)}\0".encode())
+        for col in table.columns:
+            digest.update(f"{col}\0{table[col].dtype}\0".encode())
+            digest.update(_column_bytes(table[col]))
+    return digest.hexdigest()[:16]
+
+
 def from_frames(tables: dict[str, pd.DataFrame], source: str = "in-memory") -> Dataset:
     """Validate in-memory frames (text or typed values) into a :class:`Dataset`.
 
@@ -655,10 +907,4 @@ def from_frames(tables: dict[str, pd.DataFrame], source: str = "in-memory") -> D
     typed, problems = validate(dict(tables))
     if problems:
         raise DataError(problems)
-    digest = hashlib.sha256()
-    for name in sorted(typed):
-        digest.update(name.encode())
-        digest.update(
-            pd.util.hash_pandas_object(typed[name].astype(str), index=False).values.tobytes()
-        )
-    return Dataset(typed, source, digest.hexdigest()[:16])
+    return Dataset(typed, source, _fingerprint_frames(typed))

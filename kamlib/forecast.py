@@ -29,23 +29,48 @@ Modelling decisions
   it is skewed upwards there. Not tuned: on M3 it covers 77 % (80 %) and 92 % (95 %).
 * Any fitting failure, warning or non-finite result falls back to the recent mean. Lower bounds
   are never above the forecast, upper bounds never below; nothing returned is NaN.
+* Many accounts (:func:`forecast_totals`): from :data:`PARALLEL_MIN` modelled histories on, the
+  fits are spread over worker processes, one per core (the calling process fits too while they
+  start); fewer are fitted in the calling process alone, so a report run never waits for
+  workers to start. Either way each fit uses one BLAS thread: the fits are small, and BLAS
+  threads competing with them for the same cores make them several times slower.
 """
 
 from __future__ import annotations
 
+import ctypes
+import multiprocessing
+import os
+import threading
 import warnings
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-__all__ = ["forecast", "forecast_totals", "is_simple", "level_shift", "seasonal_index"]
+__all__ = [
+    "PARALLEL_MIN",
+    "forecast",
+    "forecast_totals",
+    "is_simple",
+    "level_shift",
+    "seasonal_index",
+]
 
 _MIN_MODEL = 24
 _INTERMITTENT = 0.30
 _RECENT = 12
 #: a level shift is a jump of more than this many residual standard deviations
 SHIFT_SIGMAS = 6.0
+#: from this many modelled histories on, :func:`forecast_totals` uses worker processes (some
+#: 20 s of fitting on one core, against a second or two to start the workers)
+PARALLEL_MIN = 2000
+_CHUNK = 32  # histories per task: small enough to keep every worker busy to the end
 
 
 def _as_monthly(y: pd.Series) -> pd.Series:
@@ -80,10 +105,11 @@ def _future_index(y: pd.Series, horizon: int) -> pd.DatetimeIndex:
     return pd.date_range(start, periods=horizon, freq="MS", name="month")
 
 
-def _frame(index, mean, sd, levels, back=None) -> pd.DataFrame:
-    """``mean +- z * sd`` per level, each transformed by ``back`` (identity by default)."""
+def _columns(mean, sd, levels, back=None) -> dict[str, np.ndarray]:
+    """``mean +- z * sd`` per level, each transformed by ``back`` (identity by default): the
+    columns of a forecast, in order."""
     back = back if back is not None else (lambda x: x)
-    out = pd.DataFrame({"mean": back(mean)}, index=index)
+    out = {"mean": back(mean)}
     for level in levels:
         z = stats.norm.ppf(0.5 + level / 200)
         out[f"lower_{level}"] = back(mean - z * sd)
@@ -91,12 +117,12 @@ def _frame(index, mean, sd, levels, back=None) -> pd.DataFrame:
     return out
 
 
-def _recent_mean(y: pd.Series, index, levels) -> pd.DataFrame:
+def _recent_mean(y: pd.Series, horizon: int, levels) -> dict[str, np.ndarray]:
     recent = y.iloc[-_RECENT:]
     k = len(recent)
     mean = float(recent.mean()) if k else 0.0
     sd = float(recent.std(ddof=1)) * np.sqrt(1 + 1 / k) if k > 1 else 0.0
-    return _frame(index, np.full(len(index), mean), np.full(len(index), sd), levels)
+    return _columns(np.full(horizon, mean), np.full(horizon, sd), levels)
 
 
 def seasonal_index(y: np.ndarray) -> np.ndarray | None:
@@ -187,9 +213,10 @@ def _damped_variance(fit, h: int) -> np.ndarray:
 
 
 def _combination(
-    y: pd.Series, index, levels, prepared: tuple | None = None
-) -> tuple[pd.DataFrame, str]:
-    """Mean of damped trend and Theta on the seasonally adjusted (log) series, re-seasonalised.
+    y: pd.Series, horizon: int, levels, prepared: tuple | None = None
+) -> tuple[dict[str, np.ndarray], dict, str]:
+    """Mean of damped trend and Theta on the seasonally adjusted (log) series, re-seasonalised:
+    the columns, the method as data and in words.
 
     ``prepared``: :func:`_working_scale` of ``y`` when the caller has it already.
     """
@@ -197,7 +224,7 @@ def _combination(
     from statsmodels.tsa.holtwinters import ExponentialSmoothing
 
     values = y.to_numpy(dtype=float)
-    n, h = len(values), len(index)
+    n, h = len(values), horizon
     si, work, log = prepared if prepared is not None else _working_scale(values)
     season_out = si[np.arange(n, n + h) % 12] if si is not None else np.ones(h)
     damped = ExponentialSmoothing(work, trend="add", damped_trend=True).fit()
@@ -205,11 +232,50 @@ def _combination(
     paths = np.vstack([damped.forecast(h), np.asarray(theta.forecast(h))])
     sd = np.sqrt(_damped_variance(damped, h) + paths.var(axis=0))
     back = (lambda x: np.exp(x) * season_out) if log else (lambda x: x * season_out)
-    out = _frame(index, paths.mean(axis=0), sd, levels, back)
-    out.attrs["method"] = {"kind": "combination", "log": log, "seasonal": si is not None}
+    columns = _columns(paths.mean(axis=0), sd, levels, back)
+    method = {"kind": "combination", "log": log, "seasonal": si is not None}
     scale = "log scale" if log else "level scale"
     seasonal = ", seasonally adjusted" if si is not None else ""
-    return out, f"combination of damped trend and Theta on the {scale}{seasonal}"
+    return columns, method, f"combination of damped trend and Theta on the {scale}{seasonal}"
+
+
+def _check_arguments(horizon: int, levels: tuple[int, ...]) -> None:
+    """The checks of :func:`forecast`'s arguments."""
+    if not 1 <= int(horizon) <= 36:
+        raise ValueError(f"'horizon' must be between 1 and 36, got {horizon!r}.")
+    if any(not 0 < lv < 100 for lv in levels):
+        raise ValueError(f"'levels' must be percentages between 0 and 100, got {levels!r}.")
+
+
+def _predict(
+    y: pd.Series, horizon: int, levels: tuple[int, ...]
+) -> tuple[dict[str, np.ndarray], dict, str, pd.Series, int | None]:
+    """The forecast of :func:`forecast` as arrays, before the intervals are put in order.
+
+    Returns the columns, the method as data and in words, the history the forecast rests on
+    (the months since a level shift, if there is one) and the position of the shift.
+    """
+    columns, shift = None, None
+    if not is_simple(y):
+        try:
+            # the level-shift test decomposes the series too: its warnings are trapped as well
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")
+                prepared = _working_scale(y.to_numpy(dtype=float))
+                shift = _shift_position(prepared[1])
+                if shift is not None:  # only the months since business was won or lost count
+                    y, prepared = y.iloc[shift:], None
+                if not is_simple(y):
+                    columns, method, model = _combination(y, horizon, levels, prepared)
+            if columns is not None and not all(np.isfinite(c).all() for c in columns.values()):
+                columns = None
+        except Exception:  # noqa: BLE001 - any failure of the model means the fallback
+            columns = None
+    if columns is None:
+        columns = _recent_mean(y, horizon, levels)
+        method = {"kind": "recent_mean", "log": False, "seasonal": False}
+        model = "recent mean"
+    return columns, method, model, y, shift
 
 
 def forecast(y: pd.Series, horizon: int = 12, levels: tuple[int, ...] = (80, 95)) -> pd.DataFrame:
@@ -232,40 +298,18 @@ def forecast(y: pd.Series, horizon: int = 12, levels: tuple[int, ...] = (80, 95)
         (``kind``: ``combination`` or ``recent_mean``; ``log``, ``seasonal``; ``since``: the
         first month after a level shift, or None).
     """
-    if not 1 <= int(horizon) <= 36:
-        raise ValueError(f"'horizon' must be between 1 and 36, got {horizon!r}.")
-    if any(not 0 < lv < 100 for lv in levels):
-        raise ValueError(f"'levels' must be percentages between 0 and 100, got {levels!r}.")
+    _check_arguments(horizon, levels)
     y = _as_monthly(y)
     index = _future_index(y, int(horizon))
-    model = "recent mean"
-    out, shift = None, None
-    if not is_simple(y):
-        try:
-            # the level-shift test decomposes the series too: its warnings are trapped as well
-            with warnings.catch_warnings():
-                warnings.simplefilter("error")
-                prepared = _working_scale(y.to_numpy(dtype=float))
-                shift = _shift_position(prepared[1])
-                if shift is not None:  # only the months since business was won or lost count
-                    y, prepared = y.iloc[shift:], None
-                if not is_simple(y):
-                    out, model = _combination(y, index, levels, prepared)
-            if out is not None and not np.isfinite(out.to_numpy()).all():
-                out = None
-        except Exception:  # noqa: BLE001 - any failure of the model means the fallback
-            out = None
-    if out is None:
-        out = _recent_mean(y, index, levels)
-        out.attrs["method"] = {"kind": "recent_mean", "log": False, "seasonal": False}
-        model = "recent mean"
+    columns, method, model, y, shift = _predict(y, len(index), levels)
+    out = pd.DataFrame(columns, index=index)
     for level in levels:  # never an inverted interval
         lo, hi = out[f"lower_{level}"], out[f"upper_{level}"]
         out[f"lower_{level}"], out[f"upper_{level}"] = (
             np.minimum(lo, out["mean"]),
             np.maximum(hi, out["mean"]),
         )
-    method = dict(out.attrs.get("method", {}), since=y.index[0] if shift is not None else None)
+    method = dict(method, since=y.index[0] if shift is not None else None)
     if shift is not None:
         model += f", on the months since the level shift in {y.index[0]:%b %Y}"
     out.attrs["model"] = model
@@ -273,7 +317,91 @@ def forecast(y: pd.Series, horizon: int = 12, levels: tuple[int, ...] = (80, 95)
     return out
 
 
-def forecast_totals(monthly: pd.DataFrame, horizon: int = 12) -> pd.Series:
+def _total(y: pd.Series, horizon: int) -> float:
+    """``forecast(y, horizon)["mean"].sum()``, without building the forecast's frame."""
+    levels = (80, 95)  # forecast()'s default: a non-finite bound means the fallback there
+    _check_arguments(horizon, levels)
+    columns = _predict(_as_monthly(y), int(horizon), levels)[0]
+    return float(pd.Series(columns["mean"]).sum())
+
+
+def _blas_thread_setters() -> list[tuple[Callable[[], int], Callable[[int], None]]]:
+    """(get, set) of the thread count of every OpenBLAS or MKL library loaded in this process
+    (NumPy and SciPy each bring their own OpenBLAS); empty where they cannot be found."""
+    try:
+        maps = Path("/proc/self/maps").read_text()
+    except OSError:  # not Linux: leave the libraries as they are
+        return []
+    paths = sorted(
+        {
+            line.split(maxsplit=5)[-1]
+            for line in maps.splitlines()
+            if ("openblas" in line.lower() or "mkl_rt" in line.lower())
+            and line.split(maxsplit=5)[-1].startswith("/")
+        }
+    )
+    found = []
+    for path in paths:
+        try:
+            lib = ctypes.CDLL(path)
+        except OSError:
+            continue
+        for get_name, set_name in (
+            ("openblas_get_num_threads", "openblas_set_num_threads"),
+            ("scipy_openblas_get_num_threads", "scipy_openblas_set_num_threads"),
+            ("scipy_openblas_get_num_threads64_", "scipy_openblas_set_num_threads64_"),
+            ("openblas_get_num_threads64_", "openblas_set_num_threads64_"),
+            ("MKL_Get_Max_Threads", "MKL_Set_Num_Threads"),
+        ):
+            getter, setter = getattr(lib, get_name, None), getattr(lib, set_name, None)
+            if getter is not None and setter is not None:
+                getter.restype, setter.restype = ctypes.c_int, None
+                setter.argtypes = [ctypes.c_int]
+                found.append((getter, setter))
+                break
+    return found
+
+
+_BLAS_LOCK = threading.Lock()
+_blas_users = 0  # blocks of _one_blas_thread running now, in any thread
+_blas_before: list[tuple[Callable[[int], None], int]] = []
+
+
+@contextmanager
+def _one_blas_thread() -> Iterator[None]:
+    """BLAS limited to one thread inside the block; the thread counts are restored when the
+    last such block (of any thread) ends."""
+    global _blas_users
+    with _BLAS_LOCK:
+        if _blas_users == 0:
+            _blas_before[:] = [(set_, get()) for get, set_ in _blas_thread_setters()]
+            for set_, _ in _blas_before:
+                set_(1)
+        _blas_users += 1
+    try:
+        yield
+    finally:
+        with _BLAS_LOCK:
+            _blas_users -= 1
+            if _blas_users == 0:
+                for set_, count in _blas_before:
+                    set_(count)
+
+
+def _worker_start() -> None:
+    """Initialiser of a forecast worker: the fits of a worker use one BLAS thread."""
+    for _, set_ in _blas_thread_setters():
+        set_(1)
+
+
+def _totals(histories: list[pd.Series], horizon: int) -> list[float]:
+    """``forecast(y, horizon)["mean"].sum()`` of each history (run in a worker or here)."""
+    return [_total(y, horizon) for y in histories]
+
+
+def forecast_totals(
+    monthly: pd.DataFrame, horizon: int = 12, workers: int | None = None
+) -> pd.Series:
     """Sum of the point forecasts per account, equal to ``forecast(y, horizon)["mean"].sum()``.
 
     Parameters
@@ -282,6 +410,10 @@ def forecast_totals(monthly: pd.DataFrame, horizon: int = 12) -> pd.Series:
         Wide monthly revenue (index month starts, columns account_id, NaN before an account's
         first month), as from :func:`kamlib.measures.monthly_revenue`.
     horizon : int, default 12
+    workers : int, optional
+        Worker processes for the modelled histories; default one per core
+        (:func:`os.cpu_count`). They are used from :data:`PARALLEL_MIN` modelled histories on;
+        with fewer, or ``workers=1``, every history is fitted in this process.
 
     Returns
     -------
@@ -296,7 +428,71 @@ def forecast_totals(monthly: pd.DataFrame, horizon: int = 12) -> pd.Series:
     # the recent mean, vectorized: all series end in the same month
     recent = monthly.iloc[-_RECENT:].mean().fillna(0.0) * horizon
     totals = recent.where(simple)
-    for account_id in monthly.columns[~simple.to_numpy()]:
-        y = monthly[account_id].dropna()
-        totals[account_id] = float(forecast(y, horizon)["mean"].sum())
+    modelled = monthly.columns[~simple.to_numpy()]
+    histories = [monthly[account_id].dropna() for account_id in modelled]
+    workers = (os.cpu_count() or 1) if workers is None else int(workers)
+    if workers > 1 and len(histories) >= max(PARALLEL_MIN, 1):
+        results = _parallel_totals(histories, horizon, workers)
+    else:
+        with _one_blas_thread():
+            results = _totals(histories, horizon)
+    totals[modelled] = results
     return totals.astype(float)
+
+
+#: what a forecast worker needs, imported once by the server the workers are forked from
+_PRELOAD = (
+    "kamlib.forecast",
+    "statsmodels.tsa.holtwinters",
+    "statsmodels.tsa.forecasting.theta",
+    "statsmodels.tsa.stattools",
+)
+
+
+def _pool_context() -> multiprocessing.context.BaseContext:
+    """How forecast workers start: forked from multiprocessing's fork server, which imports the
+    models once and runs no threads of this process (POSIX); spawned elsewhere. Never forked
+    from this process itself, whatever threads it runs."""
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(list(_PRELOAD))
+        return context
+    return multiprocessing.get_context("spawn")
+
+
+def _parallel_totals(histories: list[pd.Series], horizon: int, workers: int) -> list[float]:
+    """:func:`_totals` of ``histories`` on ``workers`` worker processes.
+
+    The histories go out to the workers in chunks, in order. Until the first chunk comes back
+    (the workers take a moment to start), this process fits chunks itself, from the last one
+    backwards: a chunk still waiting in the pool is cancelled there and fitted here. So no core
+    waits for the workers to start, and once they run, no more processes fit than there are
+    cores.
+    """
+    chunks = [histories[i : i + _CHUNK] for i in range(0, len(histories), _CHUNK)]
+    done: list[list[float] | None] = [None] * len(chunks)
+    try:
+        with ProcessPoolExecutor(
+            max_workers=min(workers, len(chunks)),
+            mp_context=_pool_context(),
+            initializer=_worker_start,
+        ) as pool:
+            futures = [pool.submit(_totals, chunk, horizon) for chunk in chunks]
+            with _one_blas_thread():
+                for i in reversed(range(len(chunks))):
+                    if any(f.done() for f in futures[:workers]):
+                        break  # the workers run
+                    if not futures[i].cancel():
+                        break  # a worker has it: so it has every chunk before it too
+                    done[i] = _totals(chunks[i], horizon)
+            for i, future in enumerate(futures):
+                if done[i] is None:
+                    done[i] = future.result()
+    except (BrokenProcessPool, NotImplementedError, OSError):
+        # no worker processes to be had (a platform or sandbox without them, a worker killed):
+        # what is left is fitted here
+        with _one_blas_thread():
+            for i, part in enumerate(done):
+                if part is None:
+                    done[i] = _totals(chunks[i], horizon)
+    return [total for part in done for total in part]

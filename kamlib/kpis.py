@@ -31,6 +31,7 @@ __all__ = [
     "HEALTH_INPUTS",
     "compute",
     "base_kpis",
+    "forecast_12m",
     "contract_targets",
     "health_inputs",
 ]
@@ -79,14 +80,13 @@ def base_kpis(dataset: Dataset, as_of: pd.Timestamp, with_forecast: bool = True)
     out = pd.DataFrame(index=ids)
 
     sales = dataset.get("sales")
-    sales = sales.loc[sales["date"] <= as_of]
+    until = sales["date"] <= as_of
+    sales = sales if until.all() else sales.loc[until]  # a copy only where rows drop
     out["revenue_12m"] = _sum(sales, win.contains(sales["date"]), "net_revenue", ids)
     out["revenue_prev_12m"] = _sum(sales, prev.contains(sales["date"]), "net_revenue", ids)
     out["revenue_growth"] = m.growth(out["revenue_12m"], out["revenue_prev_12m"])
     if with_forecast:
-        monthly = m.monthly_revenue(sales, as_of)
-        totals = forecast.forecast_totals(monthly, horizon=12)
-        out["forecast_12m"] = totals.reindex(ids, fill_value=0.0).astype(float)
+        out["forecast_12m"] = forecast_12m(sales, as_of, ids)
     else:
         out["forecast_12m"] = _empty(ids)
     out["revenue_share"] = m.revenue_share(out["revenue_12m"])
@@ -98,6 +98,32 @@ def base_kpis(dataset: Dataset, as_of: pd.Timestamp, with_forecast: bool = True)
     out = out.join(_interaction_kpis(dataset.get("interactions"), win, as_of, ids))
     out = out.join(_complaint_kpis(dataset.get("complaints"), win, as_of, ids))
     return out
+
+
+def forecast_12m(sales: pd.DataFrame, as_of: pd.Timestamp, ids: pd.Index) -> pd.Series:
+    """``forecast_12m`` of every account: its point forecasts of the 12 months after the last
+    complete month, summed (0 without sales).
+
+    :func:`kamlib.forecast.forecast_totals` takes the short and intermittent histories (the
+    recent mean) all at once and fits the models of the others, over all cores once there are
+    :data:`kamlib.forecast.PARALLEL_MIN` of them.
+
+    Parameters
+    ----------
+    sales : pd.DataFrame
+        The sales rows up to ``as_of``.
+    as_of : pd.Timestamp
+    ids : pd.Index
+        The accounts, in the order of the result.
+
+    Returns
+    -------
+    pd.Series
+        Indexed by ``ids``.
+    """
+    monthly = m.monthly_revenue(sales, as_of)
+    totals = forecast.forecast_totals(monthly, horizon=12)
+    return totals.reindex(ids, fill_value=0.0).astype(float)
 
 
 def _survey_kpis(surveys: pd.DataFrame | None, win: Window, ids: pd.Index) -> pd.DataFrame:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import concurrent.futures
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -203,3 +205,59 @@ def test_level_shift_test_prints_no_warning():
         warnings.simplefilter("always")
         fc = forecast(_months([100.0] * 30), 12)
     assert not caught and fc.attrs["model"] == "recent mean" and (fc["mean"] == 100).all()
+
+
+def _many_accounts(n: int = 12) -> pd.DataFrame:
+    """Wide monthly revenue of ``n`` accounts of every kind, all modelled or some not."""
+    kinds = [c for c in CASES.values() if isinstance(c.index, pd.DatetimeIndex)]
+    index = pd.date_range("2019-01-01", periods=60, freq="MS")
+    wide = {}
+    for i in range(n):
+        values = kinds[i % len(kinds)].to_numpy()
+        wide[f"A{i:02d}"] = pd.Series(values * (1 + i / 10), index=index[-len(values) :])
+    return pd.DataFrame(wide).reindex(index)
+
+
+def test_totals_in_workers_equal_the_totals_here(monkeypatch):
+    import kamlib.forecast as module
+
+    wide = _many_accounts()
+    here = forecast_totals(wide, 12, workers=1)
+    for col in wide:  # what forecast() says, account by account: exactly where it fits models
+        y = wide[col].dropna()
+        expected = float(forecast(y, 12)["mean"].sum())
+        assert here[col] == (expected if not is_simple(y) else pytest.approx(expected))
+    assert sum(not is_simple(wide[col].dropna()) for col in wide) >= 6
+    # workers from 3 modelled accounts on, 2 per task: this process takes tasks from the end
+    # while the workers start
+    monkeypatch.setattr(module, "PARALLEL_MIN", 3)
+    monkeypatch.setattr(module, "_CHUNK", 2)
+    spread = forecast_totals(wide, 12, workers=2)
+    assert spread.index.equals(here.index)
+    assert (spread.to_numpy() == here.to_numpy()).all()
+    # every task left to the workers (no task can be taken back from the pool)
+    monkeypatch.setattr(concurrent.futures.Future, "cancel", lambda self: False)
+    in_workers = forecast_totals(wide, 12, workers=2)
+    assert (in_workers.to_numpy() == here.to_numpy()).all()
+
+
+def test_totals_without_worker_processes(monkeypatch):
+    import kamlib.forecast as module
+
+    def no_processes(*args, **kwargs):
+        raise OSError("no semaphores here")
+
+    wide = _many_accounts()
+    here = forecast_totals(wide, 12, workers=1)
+    monkeypatch.setattr(module, "PARALLEL_MIN", 3)
+    monkeypatch.setattr(module, "ProcessPoolExecutor", no_processes)
+    assert (forecast_totals(wide, 12, workers=2).to_numpy() == here.to_numpy()).all()
+
+
+def test_one_blas_thread_is_restored():
+    from kamlib.forecast import _blas_thread_setters, _one_blas_thread
+
+    before = [get() for get, _ in _blas_thread_setters()]
+    with _one_blas_thread():
+        assert all(get() == 1 for get, _ in _blas_thread_setters())
+    assert [get() for get, _ in _blas_thread_setters()] == before

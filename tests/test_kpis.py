@@ -333,3 +333,52 @@ def test_repeat_complaints_by_hand():
         }
     )
     assert kpis.compute(plain, AS_OF, Params())["repeat_complaints"].isna().all()
+
+
+def test_demo_kpis_csv_is_unchanged():
+    # kpis.csv of the demo data, byte for byte as kam writes it: validation and forecasts may be
+    # made faster, never different. Written with the per-value validation and the
+    # single-process forecasts; a KPI definition changed on purpose means writing it again:
+    # open("tests/data/demo_kpis.csv", "w").write(<the csv below>)
+    import io
+    from pathlib import Path
+
+    from kamlib.components import KPI_COLUMNS
+    from kamlib.context import ParamsStore, resolve_as_of
+    from kamlib.demo import make_demo
+
+    dataset = from_frames(make_demo())
+    table = kpis.compute(dataset, resolve_as_of(dataset, None), ParamsStore(None))
+    csv = table.reset_index()[KPI_COLUMNS].to_csv(index=False, lineterminator="\n")
+    stored = (Path(__file__).parent / "data" / "demo_kpis.csv").read_text()
+    if csv != stored:
+        now = pd.read_csv(io.StringIO(csv))
+        before = pd.read_csv(io.StringIO(stored))
+        changed = [c for c in before if not now[c].equals(before[c])]
+        pytest.fail(f"kpis.csv of the demo changed in columns {changed}")
+
+
+def test_month_starts_equal_the_month_periods():
+    from kamlib.measures import _month_starts, monthly_revenue
+
+    rng = np.random.default_rng(5)
+    days = pd.Series(
+        pd.Timestamp("1969-06-01") + pd.to_timedelta(rng.integers(0, 30000, 500), unit="h"),
+        index=rng.permutation(500),
+        name="date",
+    )
+    days.iloc[3] = pd.NaT
+    expected = days.dt.to_period("M").dt.to_timestamp()
+    got = _month_starts(days)
+    assert got.index.equals(expected.index) and got.name == expected.name
+    assert got.equals(expected) and got.dtype == expected.dtype
+    # a reporting date within a month leaves that month out (the rows are dropped, not changed)
+    sales = frame(
+        [("2025-05-31", "A1", 1.0), ("2025-06-15", "A1", 2.0), ("2025-04-02", "A2", 4.0)],
+        "d:date account_id net_revenue",
+    )
+    kept = sales.copy()
+    wide = monthly_revenue(sales, pd.Timestamp("2025-06-20"))
+    assert wide.index.max() == pd.Timestamp("2025-05-01")
+    assert wide.loc["2025-05-01", "A1"] == 1.0 and wide.loc["2025-04-01", "A2"] == 4.0
+    pd.testing.assert_frame_equal(sales, kept)
