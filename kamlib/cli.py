@@ -230,12 +230,13 @@ def report(
     ok = sum(r.status == "ok" for r in accounts)
     partial = sum(r.status == "partial" for r in accounts)
     reused = sum(r.reused for r in result.every())
+    written = sum(not r.reused for r in accounts)
     err.print(
-        f"{ok} of {len(accounts)} account reports written complete"
+        f"{ok} of {len(accounts)} account reports complete"
         + (f", {partial} partial" if partial else "")
-        + f" to {out} in {result.seconds:.1f} s"
-        + (f" ({reused} unchanged and kept; --force writes them again)" if reused else "")
-        + f"; open {out / 'index.html'}"
+        + f" in {out} ({written} written"
+        + (f", {reused} reports unchanged and kept; --force writes them again" if reused else "")
+        + f") in {result.seconds:.1f} s; open {out / 'index.html'}"
     )
     for label, group in (("failed", result.failed), ("partial", result.partial)):
         if group:
