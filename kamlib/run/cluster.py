@@ -53,7 +53,7 @@ import kamlib
 from kamlib.context import share
 from kamlib.errors import KamError
 from kamlib.run.kernels import KernelPool, first_line
-from kamlib.run.outcome import PORTFOLIO, AccountResult, Interrupted, RunResult
+from kamlib.run.outcome import AccountResult, Interrupted, RunResult
 
 __all__ = ["ATTEMPTS", "Lost", "Session", "check_arguments", "connect", "write_all"]
 
@@ -475,10 +475,7 @@ def write_all(
                 res = _failed(writer, key, built.error, time.perf_counter() - started)
             else:
                 res = writer.save(built)
-            if key == PORTFOLIO:
-                result.portfolio = res
-            else:
-                result.results.append(res)
+            result.add(res)
             if on_progress:
                 on_progress(res)
     except KeyboardInterrupt:

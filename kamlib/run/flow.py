@@ -183,16 +183,22 @@ def run(
     # the portfolio report is kept unless its data changed (a full run rebuilds it for any
     # parameter too)
     portfolio_params = params_abs if not account_ids else ""
+    # what every report shares is serialised once, not once per account
+    shared_inputs = (dataset.fingerprint, as_of_text, str(pdf))
+    account_text = nbformat.writes(account_nb)
     report_keys = {
-        k: _report_key(
-            k, account_nb, portfolio_nb, dataset, as_of_text, store, portfolio_params, pdf
-        )
-        for k in [*ids, PORTFOLIO]
+        k: report_key(k, account_text, *shared_inputs, store(k).model_dump_json()) for k in ids
     }
+    report_keys[PORTFOLIO] = report_key(
+        PORTFOLIO,
+        nbformat.writes(portfolio_nb),
+        *shared_inputs,
+        params_fingerprint(portfolio_params),
+    )
     reused = {}
     if not force:
-        for k, report_key in report_keys.items():
-            earlier = manifest.reusable(k, report_key, out, pdf)
+        for k, key_of_report in report_keys.items():
+            earlier = manifest.reusable(k, key_of_report, out, pdf)
             if earlier is not None:
                 reused[k] = earlier
 
@@ -217,11 +223,8 @@ def run(
             folder, pool, account_nb, portfolio_nb, common, dataset, store, when, pdf
         )
         result = RunResult(out=out, as_of=when)
-        for k, earlier in reused.items():
-            if k == PORTFOLIO:
-                result.portfolio = earlier
-            else:
-                result.results.append(earlier)
+        for earlier in reused.values():
+            result.add(earlier)
         todo = [k for k in [*ids, PORTFOLIO] if k not in reused]
         try:
             if session is not None:
@@ -243,26 +246,6 @@ def run(
         content = summary(dataset, kpis, result, params_abs, store)
         folder.write("summary.json", json.dumps(content, indent=2, default=str))
     return result
-
-
-def _report_key(
-    key: str,
-    account_nb: nbformat.NotebookNode,
-    portfolio_nb: nbformat.NotebookNode,
-    dataset: Dataset,
-    as_of: str,
-    store: ParamsStore,
-    params_dir: str,
-    pdf: bool,
-) -> str:
-    """What one report depends on, as a key (:mod:`kamlib.run.cache`)."""
-    if key == PORTFOLIO:
-        own = params_fingerprint(params_dir)
-        notebook = nbformat.writes(portfolio_nb)
-    else:
-        own = store(key).model_dump_json()
-        notebook = nbformat.writes(account_nb)
-    return report_key(key, notebook, dataset.fingerprint, as_of, own, str(pdf))
 
 
 def _check_arguments(jobs: int, timeout: int) -> None:
@@ -461,10 +444,7 @@ def _write_all(
             res = future.result()
             if res is None:
                 continue
-            if futures[future] == PORTFOLIO:
-                result.portfolio = res
-            else:
-                result.results.append(res)
+            result.add(res)
             if on_progress:
                 on_progress(res)
     except KeyboardInterrupt:

@@ -74,6 +74,13 @@ class RunResult:
     portfolio: AccountResult | None = None
     seconds: float = 0.0
 
+    def add(self, report: AccountResult) -> None:
+        """Record one report's outcome (the portfolio report's as :attr:`portfolio`)."""
+        if report.account_id == PORTFOLIO:
+            self.portfolio = report
+        else:
+            self.results.append(report)
+
     def every(self) -> list[AccountResult]:
         """The account reports and the portfolio report."""
         return [*self.results, *([self.portfolio] if self.portfolio else [])]

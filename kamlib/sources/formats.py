@@ -87,6 +87,19 @@ def _typed_number(cell: object) -> float | None:
     return None
 
 
+def _split_cells(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """A column's cells, the positions of its typed (non-text) cells, and the positions and
+    stripped texts of its non-empty text cells."""
+    cells = values.to_numpy(dtype=object)
+    present = ~pd.isna(cells)
+    text = present & _is_str(cells)
+    typed = np.flatnonzero(present & ~text)
+    rows = np.flatnonzero(text)
+    stripped = _stripped(cells[rows])
+    filled = stripped != ""
+    return cells, typed, rows[filled], stripped[filled]
+
+
 def parse_numbers(
     values: pd.Series, style: str = "plain", trailing_minus: bool = False
 ) -> tuple[pd.Series, pd.Series]:
@@ -146,15 +159,7 @@ def parse_numbers(
         bad = np.isinf(numbers)
         numbers[bad] = np.nan
     else:
-        cells = values.to_numpy(dtype=object)
-        present = ~pd.isna(cells)
-        text = present & _is_str(cells)
-        typed = np.flatnonzero(present & ~text)
-
-        rows = np.flatnonzero(text)
-        stripped = _stripped(cells[rows])
-        filled = stripped != ""
-        rows, stripped = rows[filled], stripped[filled]
+        cells, typed, rows, stripped = _split_cells(values)
         if len(rows):
             read, wrong = _read_number_text(stripped, style, trailing_minus)
             numbers[rows] = read
@@ -279,15 +284,7 @@ def parse_dates(
     if pd.api.types.is_datetime64_any_dtype(values.dtype):
         dates, _, bad = _sort_days(values, open_ended)
     else:
-        cells = values.to_numpy(dtype=object)
-        present = ~pd.isna(cells)
-        text = present & _is_str(cells)
-        typed = np.flatnonzero(present & ~text)
-
-        rows = np.flatnonzero(text)
-        stripped = _stripped(cells[rows])
-        filled = stripped != ""
-        rows, stripped = rows[filled], stripped[filled]
+        cells, typed, rows, stripped = _split_cells(values)
         if len(rows):
             read, wrong = _read_date_text(stripped, formats, open_ended)
             dates[rows] = read
