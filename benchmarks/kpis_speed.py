@@ -322,8 +322,7 @@ def _legacy_check_table(
             )
         if "key_account" in typed.columns:
             typed["key_account"] = typed["key_account"].map(lambda v: v is True).astype(bool)
-        else:
-            typed["key_account"] = True
+        # without the column the parameters' key-account rule decides later (as kamlib does)
     return typed
 
 

@@ -132,11 +132,13 @@ def header(
     light: str,
     score: str,
     language: str = "en",
+    reason: str = "",
 ) -> Html:
     """A report's header: the account's name and facts, the dates and its health badge
-    (``status`` the traffic light's key, ``light`` its name for the reader)."""
+    (``status`` the traffic light's key, ``light`` its name for the reader), with ``reason``
+    (what made the traffic light, where the score does not tell) below the dates."""
     return _render(
-        "header", name, list(facts), as_of, window, status, light, score, language=language
+        "header", name, list(facts), as_of, window, status, light, score, reason, language=language
     )
 
 

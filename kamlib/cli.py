@@ -13,10 +13,15 @@ import sys
 from pathlib import Path
 from typing import Annotated
 
-import typer
-from rich.console import Console
-from rich.markup import escape
-from rich.progress import (
+# nbformat validates notebooks with jsonschema, which imports rfc3987_syntax when it is
+# installed (jupyterlab brings it) and builds its IRI grammar at import: 0.7 s of every kam
+# command. No notebook schema checks the IRI formats it serves; the command does without it.
+sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[assignment]
+
+import typer  # noqa: E402
+from rich.console import Console  # noqa: E402
+from rich.markup import escape  # noqa: E402
+from rich.progress import (  # noqa: E402
     BarColumn,
     MofNCompleteColumn,
     Progress,
@@ -25,8 +30,8 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from kamlib.errors import DataError, KamError
-from kamlib.run.kernels import CELL_TIMEOUT
+from kamlib.errors import DataError, KamError  # noqa: E402
+from kamlib.run.kernels import CELL_TIMEOUT  # noqa: E402
 
 __all__ = ["app", "main"]
 
@@ -184,6 +189,11 @@ def report(
         nonlocal task
         task = progress.add_task("reports", total=total)
 
+    def announce(keys) -> None:
+        from kamlib.key_accounts import announcement
+
+        err.print(announcement(keys), markup=False, soft_wrap=True)
+
     def tick(result) -> None:
         if result.status != "ok":
             err.print(
@@ -210,6 +220,7 @@ def report(
                 account_ids=account_ids or (),
                 on_start=start,
                 on_progress=tick,
+                on_keys=announce,
                 use_cache=not no_cache,
                 force=force,
                 scheduler=scheduler,
@@ -372,17 +383,24 @@ def params_cmd(
     params: Annotated[Path, typer.Option("--params", help="Parameter folder.")] = Path("params"),
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace existing files.")] = False,
 ) -> None:
-    """Scaffold params/<account_id>.yaml for every key account that has none."""
-    from kamlib.context import load
+    """Scaffold params/<account_id>.yaml for every key account that has none (without a
+    key_account column: those the parameters' rule selects at the default reporting date)."""
+    from kamlib.context import portfolio_context
+    from kamlib.key_accounts import announcement
     from kamlib.params import scaffold
 
+    path = _dataset_path(data, sources)
     try:
-        dataset = load(_dataset_path(data, sources))
+        frames = portfolio_context(str(path), "", str(params) if params.is_dir() else "").frames
+        keys = frames.keys
     except DataError as exc:
         err.print(str(exc), markup=False, soft_wrap=True)
         raise typer.Exit(2) from None
-    accounts = dataset.get("accounts").set_index("account_id")["name"]
-    ids = dataset.account_ids(key_only=True)
+    except KamError as exc:
+        _fail(str(exc), 2)
+    err.print(announcement(keys), markup=False, soft_wrap=True)
+    accounts = frames.accounts.set_index("account_id")["name"]
+    ids = keys.ids
     written = scaffold(params, [(a, accounts[a]) for a in ids], overwrite=overwrite)
     err.print(f"wrote {len(written)} parameter files to {params} ({len(ids) - len(written)} kept)")
 

@@ -153,7 +153,8 @@ class PortfolioContext:
 
 def compute(data: str, as_of: str, params_dir: str) -> PortfolioContext:
     """Load the dataset, resolve ``as_of``, and compute the KPI tables of every account: now,
-    at the previous reporting date and a year earlier."""
+    at the previous reporting date and a year earlier; the key accounts follow from them and
+    the parameters' rule (:attr:`PortfolioFrames.keys`)."""
     dataset = load(data)
     when = resolve_as_of(dataset, as_of)
     store = ParamsStore(params_dir or None)
@@ -164,7 +165,8 @@ def compute(data: str, as_of: str, params_dir: str) -> PortfolioContext:
     year_ago = kpi_module.compute(
         dataset, when - pd.DateOffset(months=12), store, with_forecast=False
     )
-    return PortfolioContext(PortfolioFrames(dataset, when, kpis, kpis_prev, year_ago), store)
+    frames = PortfolioFrames(dataset, when, kpis, kpis_prev, year_ago, store.defaults.key_accounts)
+    return PortfolioContext(frames, store)
 
 
 def _key(data: str, as_of: str, params_dir: str) -> tuple:

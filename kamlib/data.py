@@ -7,8 +7,9 @@ types. :func:`validate` then checks every table at once and returns typed frames
 * date columns ``datetime64[ns]``; ``int`` and ``float`` columns ``float64`` (missing = NaN);
   ``bool`` columns ``bool``; text stripped, whitespace-only = missing; ids stay text;
 * only the contract's columns (and the surveys' ``rating_*``) are kept;
-* ``accounts.key_account``: absent = every account is a key account; an empty cell = not a key
-  account.
+* ``accounts.key_account``: an empty cell = not a key account; an absent column stays absent
+  (:attr:`Dataset.marks_key_accounts` is False), and the parameters' key-account rule selects
+  the key accounts once the KPIs are known (:mod:`kamlib.key_accounts`).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from kamlib.errors import DataError, Problem
+from kamlib.errors import DataError, KamError, Problem
 from kamlib.schema import (
     ACCOUNT_ID_PATTERN,
     REQUIRED_TABLES,
@@ -82,10 +83,29 @@ class Dataset:
         """Table ``name``, or None when it is absent."""
         return self.tables.get(name)
 
+    @property
+    def marks_key_accounts(self) -> bool:
+        """Whether ``accounts`` has a ``key_account`` column. Without one, the parameters' rule
+        selects the key accounts from the KPIs (:func:`kamlib.key_accounts.select`)."""
+        return "key_account" in self.tables["accounts"].columns
+
     def account_ids(self, key_only: bool = False) -> list[str]:
-        """Account ids in the order of ``accounts``; only key accounts when ``key_only``."""
+        """Account ids in the order of ``accounts``; with ``key_only``, those its
+        ``key_account`` column marks.
+
+        Raises
+        ------
+        KamError
+            For ``key_only`` on data without a ``key_account`` column: the key accounts then
+            depend on the KPIs and the parameters (:attr:`kamlib.frames.PortfolioFrames.keys`).
+        """
         accounts = self.tables["accounts"]
         if key_only:
+            if not self.marks_key_accounts:
+                raise KamError(
+                    "accounts has no key_account column: the key accounts are selected by the "
+                    "parameters' rule from the KPIs (kamlib.key_accounts.select)."
+                )
             accounts = accounts.loc[accounts["key_account"]]
         return accounts["account_id"].tolist()
 
@@ -650,8 +670,7 @@ def _check_accounts(typed: pd.DataFrame, problems: list[Problem]) -> None:
         # True, False, None or nan: equal to True is being True
         flags = typed["key_account"].to_numpy(dtype=object)
         typed["key_account"] = (flags == True).astype(bool)  # noqa: E712
-    else:
-        typed["key_account"] = True
+    # without the column the parameters' rule decides, once the KPIs are known: no flag here
 
 
 def _check_table(

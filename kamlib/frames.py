@@ -10,10 +10,13 @@ analyses (``kamlib.sections``) are pure functions of them and the parameters.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import pandas as pd
 
 from kamlib.data import Dataset
+from kamlib.key_accounts import KeySelection, select
+from kamlib.params import KeyAccounts
 from kamlib.periods import Window, previous_window, window
 from kamlib.schema import TABLES
 
@@ -41,6 +44,9 @@ class PortfolioFrames:
         The KPI table at the previous reporting date (one month earlier).
     kpis_year_ago : pd.DataFrame
         The KPI table twelve months earlier: its windows are the previous windows.
+    key_rule : KeyAccounts
+        The parameters' key-account rule (``key_accounts`` of ``defaults.yaml``), used where
+        ``accounts`` has no ``key_account`` column (:attr:`keys`).
     """
 
     dataset: Dataset
@@ -48,6 +54,7 @@ class PortfolioFrames:
     kpis: pd.DataFrame
     kpis_prev: pd.DataFrame
     kpis_year_ago: pd.DataFrame
+    key_rule: KeyAccounts = field(default_factory=KeyAccounts)
     window: Window = field(init=False)
     previous: Window = field(init=False)
 
@@ -55,10 +62,24 @@ class PortfolioFrames:
         object.__setattr__(self, "window", window(self.as_of))
         object.__setattr__(self, "previous", previous_window(self.as_of))
 
-    @property
+    @cached_property
+    def keys(self) -> KeySelection:
+        """The key accounts at ``as_of``: the data's ``key_account`` column, else the rule.
+
+        Raises
+        ------
+        ParamsError
+            For a rule listing ids the data does not have.
+        """
+        return select(self.dataset.get("accounts"), self.kpis, self.key_rule)
+
+    @cached_property
     def accounts(self) -> pd.DataFrame:
-        """The full accounts table."""
-        return self.dataset.get("accounts")
+        """The full accounts table, with ``key_account`` as :attr:`keys` decides it."""
+        accounts = self.dataset.get("accounts")
+        if self.dataset.marks_key_accounts:
+            return accounts
+        return accounts.assign(key_account=self.keys.flags.to_numpy(dtype=bool))
 
     def has(self, name: str) -> bool:
         """Whether the dataset has table ``name``."""
@@ -70,7 +91,7 @@ class PortfolioFrames:
 
     def key_ids(self) -> list[str]:
         """The key accounts, in the order of ``accounts``."""
-        return self.dataset.account_ids(key_only=True)
+        return self.keys.ids
 
     def account(self, account_id: str) -> AccountFrames:
         """One account's view."""

@@ -13,7 +13,17 @@ Formula (stated in every report):
 * status: ``weighted`` method: green from ``green_from``, yellow from ``yellow_from``, else red;
   ``rules`` method: the worst component status (each component judged by the same thresholds
   on its own 0..100 score), so any red component makes the account red;
-* no component available at all: score empty, status yellow ("cannot be judged").
+* escalation (``health.escalation``, weighted method only): a mean dilutes a collapse (six red
+  components can still average 51, yellow), so, as customer-success tools add rules beside
+  their weighted scores, the account is red when at least ``red_components`` components are
+  red or when a ``critical`` component is red, and at least yellow when at least
+  ``yellow_components`` are red. A component counts as red when it is in the score (weight
+  > 0), has data and is red by its own score; missing data never counts. Escalation only makes
+  the light worse; the score itself is unchanged;
+* no component available at all: score empty, status yellow ("cannot be judged");
+* ``health_rule`` names what decided the light: ``score``, ``rules`` (the worst component),
+  ``no_data``, ``red_components``, ``critical:<component>`` or ``yellow_components``. Where
+  several escalation rules hold, the first of that order is named (a red score needs none).
 
 OTIF and payment targets agreed in a contract replace the parameter targets for that account.
 
@@ -39,6 +49,7 @@ from kamlib.components import COMPONENTS, HEALTH_KPIS, LOWER_IS_BETTER, SEVERITI
 from kamlib.params import Params
 
 __all__ = [
+    "RULES",
     "breakdown",
     "change_explained",
     "component_scores",
@@ -51,6 +62,11 @@ __all__ = [
 
 # the traffic lights by urgency (red first), as everywhere in kam
 _URGENCY = {s: SEVERITIES.index(s) for s in ("red", "yellow", "green")}
+_LIGHT_OF = {v: k for k, v in _URGENCY.items()}
+#: what can decide an account's traffic light (``health_rule``; ``critical`` is followed by
+#: ``:`` and the component), in the order the escalation rules are tried
+RULES = ("score", "rules", "no_data", "red_components", "critical", "yellow_components")
+_RULE = {r: i for i, r in enumerate(RULES)}
 
 
 def status_of(values: pd.Series, green_from: float, yellow_from: float) -> pd.Series:
@@ -86,8 +102,11 @@ class _ScoreInputs(NamedTuple):
 
     comps: pd.DataFrame  # component scores 0..100, NaN without data
     weights: pd.DataFrame  # the weights as given, before rescaling
-    thresholds: pd.DataFrame  # green, yellow, rules (1.0 for the rules method)
+    # green, yellow, rules (1.0 for the rules method), red_components and yellow_components
+    # (inf without the rule)
+    thresholds: pd.DataFrame
     targets: pd.DataFrame
+    critical: pd.DataFrame  # True where a component is critical (escalation)
 
 
 def _score_inputs(
@@ -120,12 +139,21 @@ def _score_inputs(
             "green": p.health.green_from,
             "yellow": p.health.yellow_from,
             "rules": float(p.health.method == "rules"),
+            "red_components": _count(p.health.escalation.red_components),
+            "yellow_components": _count(p.health.escalation.yellow_components),
         }
     )
+    critical = frame(lambda p: {k: k in p.health.escalation.critical for k in HEALTH_KPIS})
     if agreed_targets is not None and "otif_rate" in agreed_targets:
         agreed = agreed_targets["otif_rate"].reindex(ids)
         targets["otif_rate"] = agreed.fillna(targets["otif_rate"])
-    return _ScoreInputs(component_scores(kpis, targets, red_at), weights, thresholds, targets)
+    comps = component_scores(kpis, targets, red_at)
+    return _ScoreInputs(comps, weights, thresholds, targets, critical.astype(bool))
+
+
+def _count(value: int | None) -> float:
+    """An escalation count as a threshold: no rule is a count never reached."""
+    return np.inf if value is None else float(value)
 
 
 def score(
@@ -147,10 +175,12 @@ def score(
     Returns
     -------
     pd.DataFrame
-        Indexed like ``kpis``: ``health_score``, ``health_status`` and, per KPI ``k``,
-        ``score_k``, ``contribution_k``, ``status_k``, ``weight_k`` (the rescaled weight).
+        Indexed like ``kpis``: ``health_score``, ``health_status``, ``health_rule`` (what
+        decided the traffic light, one of :data:`RULES`, ``critical:<component>`` for a
+        critical component) and, per KPI ``k``, ``score_k``, ``contribution_k``, ``status_k``,
+        ``weight_k`` (the rescaled weight).
     """
-    comps, weights, thresholds, targets = _score_inputs(kpis, params, agreed_targets)
+    comps, weights, thresholds, targets, critical = _score_inputs(kpis, params, agreed_targets)
     ids = comps.index
     avail = weights.where(comps.notna(), 0.0)
     total = avail.sum(axis=1)
@@ -160,14 +190,15 @@ def score(
 
     out = pd.DataFrame(index=ids)
     out["health_score"] = health_score
-    weighted_status = status_of(health_score, thresholds["green"], thresholds["yellow"])
     comp_status = pd.DataFrame(
         {k: status_of(comps[k], thresholds["green"], thresholds["yellow"]) for k in HEALTH_KPIS}
     ).where(weights > 0)
-    worst = comp_status.apply(lambda col: col.map(_URGENCY)).min(axis=1)
-    rules_status = worst.map({v: k for k, v in _URGENCY.items()})
-    status = weighted_status.where(thresholds["rules"] == 0, rules_status)
-    out["health_status"] = status.fillna("yellow")
+    # the light and its rule by the one numpy function the weight sensitivity uses too
+    lights = _Lights(comps[list(HEALTH_KPIS)].to_numpy(dtype=float), thresholds, critical)
+    columns = list(weights[list(HEALTH_KPIS)].to_numpy(dtype=float).T)
+    codes, rule, first = lights.decide(health_score.to_numpy(dtype=float), columns)
+    out["health_status"] = pd.Series(codes, index=ids).map(_LIGHT_OF).astype(object)
+    out["health_rule"] = _rule_names(rule, first, ids)
     for k in HEALTH_KPIS:
         out[f"score_{k}"] = comps[k]
         out[f"weight_{k}"] = w[k]
@@ -247,43 +278,101 @@ def _added(columns: list[np.ndarray]) -> np.ndarray:
     return out
 
 
-def _status_codes(
-    health: np.ndarray,
-    comps: np.ndarray,
-    weights: list[np.ndarray],
-    thresholds: pd.DataFrame,
-) -> np.ndarray:
-    """The traffic lights of :func:`score` as urgency codes (:data:`_URGENCY`), in numpy.
+class _Lights:
+    """The traffic lights of :func:`score` in numpy, for fixed component scores and thresholds
+    under changing weights (the weight sensitivity moves one weight at a time; a component
+    counts only while its weight is > 0).
 
     Parameters
     ----------
-    health : np.ndarray
-        Health scores, one per account.
     comps : np.ndarray
-        Component scores, shape (accounts, components).
-    weights : list of np.ndarray
-        The weights as given, one vector per component.
+        Component scores, shape (accounts, components), in the order of
+        :data:`kamlib.components.HEALTH_KPIS`.
     thresholds : pd.DataFrame
-        ``green``, ``yellow`` and ``rules`` per account, as in :func:`score`.
+        ``green``, ``yellow``, ``rules``, ``red_components`` and ``yellow_components`` per
+        account, as :func:`_score_inputs` makes them.
+    critical : pd.DataFrame
+        True where a component is critical for the account.
     """
-    red, amber, ok = _URGENCY["red"], _URGENCY["yellow"], _URGENCY["green"]
-    green = thresholds["green"].to_numpy(dtype=float)
-    yellow = thresholds["yellow"].to_numpy(dtype=float)
-    rules = thresholds["rules"].to_numpy(dtype=float) != 0
 
-    def light(values: np.ndarray, g: np.ndarray, y: np.ndarray) -> np.ndarray:
+    _NONE = _URGENCY["green"] + 1  # no light: no data, or no weight
+
+    def __init__(self, comps: np.ndarray, thresholds: pd.DataFrame, critical: pd.DataFrame):
+        self.green = thresholds["green"].to_numpy(dtype=float)
+        self.yellow = thresholds["yellow"].to_numpy(dtype=float)
+        self.rules = thresholds["rules"].to_numpy(dtype=float) != 0
+        self.red_n = thresholds["red_components"].to_numpy(dtype=float)
+        self.yellow_n = thresholds["yellow_components"].to_numpy(dtype=float)
+        crit = critical[list(HEALTH_KPIS)].to_numpy(dtype=bool)
+        self.critical = list(crit.T)
+        # each component's own light, held column by column (a weight change replaces one)
+        self.own = [
+            np.where(np.isnan(col), self._NONE, self._light(col, self.green, self.yellow))
+            for col in comps.T
+        ]
+        self.escalating = ~self.rules & (
+            np.isfinite(self.red_n) | np.isfinite(self.yellow_n) | crit.any(axis=1)
+        )
+
+    @staticmethod
+    def _light(values: np.ndarray, g: np.ndarray, y: np.ndarray) -> np.ndarray:
+        red, amber, ok = _URGENCY["red"], _URGENCY["yellow"], _URGENCY["green"]
         return np.where(values >= g, ok, np.where(values >= y, amber, red))
 
-    out = np.where(np.isnan(health), amber, light(health, green, yellow))
-    if rules.any():
-        # the worst light of the weighted components with data; none at all is yellow
-        c = comps[rules]
-        w = np.column_stack([col[rules] for col in weights])
-        judged = ~np.isnan(c) & (w > 0)
-        lights = np.where(judged, light(c, green[rules, None], yellow[rules, None]), ok + 1)
-        worst = lights.min(axis=1)
-        out[rules] = np.where(worst > ok, amber, worst)
-    return out
+    def decide(
+        self, health: np.ndarray, weights: list[np.ndarray]
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The traffic lights under ``weights`` (one vector per component, as given).
+
+        Returns
+        -------
+        tuple of np.ndarray
+            Urgency codes (:data:`_URGENCY`), the index of the deciding rule in :data:`RULES`,
+            and the first red critical component's position (-1 if none).
+        """
+        red, amber, ok = _URGENCY["red"], _URGENCY["yellow"], _URGENCY["green"]
+        empty = np.isnan(health)
+        codes = np.where(empty, amber, self._light(health, self.green, self.yellow))
+        rule = np.where(empty, _RULE["no_data"], _RULE["score"])
+        first = np.full(len(health), -1)
+        if not (self.rules.any() or self.escalating.any()):
+            return codes, rule, first
+        lights = [
+            np.where(w > 0, own, self._NONE) for own, w in zip(self.own, weights, strict=True)
+        ]
+        if self.rules.any():
+            # the worst light of the weighted components with data; none at all is yellow
+            worst = np.minimum.reduce(lights)
+            codes = np.where(self.rules, np.where(worst > ok, amber, worst), codes)
+            rule = np.where(self.rules & ~empty, _RULE["rules"], rule)
+        if self.escalating.any():
+            n_red = np.zeros(len(health))
+            for j, light in enumerate(lights):
+                is_red = light == red
+                n_red += is_red
+                first = np.where((first < 0) & self.critical[j] & is_red, j, first)
+            may_turn_red = self.escalating & (codes != red)
+            by_count = may_turn_red & (n_red >= self.red_n)
+            by_critical = may_turn_red & ~by_count & (first >= 0)
+            by_yellow = self.escalating & (codes == ok) & (n_red >= self.yellow_n)
+            by_yellow &= ~(by_count | by_critical)
+            codes = np.where(by_count | by_critical, red, np.where(by_yellow, amber, codes))
+            rule = np.select(
+                [by_count, by_critical, by_yellow],
+                [_RULE["red_components"], _RULE["critical"], _RULE["yellow_components"]],
+                rule,
+            )
+        return codes, rule, np.where(rule == _RULE["critical"], first, -1)
+
+
+def _rule_names(rule: np.ndarray, first: np.ndarray, index: pd.Index) -> pd.Series:
+    """``health_rule``: the names of :data:`RULES`, ``critical:<component>`` for a critical one."""
+    names = np.array(RULES, dtype=object)[rule]
+    crit = first >= 0
+    if crit.any():
+        kpis = np.array(HEALTH_KPIS, dtype=object)[first[crit]]
+        names[crit] = "critical:" + kpis
+    return pd.Series(names, index=index, dtype=object)
 
 
 def weight_sensitivity(
@@ -314,17 +403,18 @@ def weight_sensitivity(
     comps = inputs.comps[list(HEALTH_KPIS)].to_numpy(dtype=float)
     weights = inputs.weights[list(HEALTH_KPIS)].to_numpy(dtype=float)
     scorer = _Scorer(comps)
+    lights = _Lights(comps, inputs.thresholds, inputs.critical)
     columns = list(weights.T)
 
     base = _Ranked(scorer.scores(columns))
-    base_status = _status_codes(base.scores, comps, columns, inputs.thresholds)
+    base_status = lights.decide(base.scores, columns)[0]
     rows = []
     for j, k in enumerate(HEALTH_KPIS):
         for factor in (1 - change, 1 + change):
             moved = columns.copy()
             moved[j] = np.where(columns[j] > 0, columns[j] * factor, columns[j])
             alt = _Ranked(scorer.scores(moved))
-            status = _status_codes(alt.scores, comps, moved, inputs.thresholds)
+            status = lights.decide(alt.scores, moved)[0]
             rows.append(
                 {
                     "component": k,

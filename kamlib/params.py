@@ -26,9 +26,12 @@ from pydantic import (
 from kamlib.components import HEALTH_KPIS
 from kamlib.errors import ParamsError
 from kamlib.i18n import languages
+from kamlib.schema import is_valid_account_id
 
 __all__ = [
+    "Escalation",
     "Health",
+    "KeyAccounts",
     "Mail",
     "Params",
     "Smtp",
@@ -93,8 +96,56 @@ class RedAt(_Strict):
     days_to_notice: float = 0
 
 
+class Escalation(_Strict):
+    """Rules that make the weighted method's traffic light worse than the score's, so that a
+    collapse of several components (or of one that matters most) is not averaged away.
+
+    A component counts as red when it is in the score (weight > 0), has data and scores below
+    ``yellow_from``; a component without data never counts. The rules add nothing to the
+    ``rules`` method, which already takes the worst component's light.
+    """
+
+    red_components: int | None = Field(
+        4,
+        ge=1,
+        le=len(HEALTH_KPIS),
+        description="red when at least this many components are red (null: no such rule)",
+    )
+    yellow_components: int | None = Field(
+        2,
+        ge=1,
+        le=len(HEALTH_KPIS),
+        description="at least yellow when at least this many components are red (null: none)",
+    )
+    critical: list[str] = Field(
+        default_factory=list, description="components that make the account red on their own"
+    )
+
+    @model_validator(mode="after")
+    def _check(self) -> Escalation:
+        unknown = sorted(set(self.critical) - set(HEALTH_KPIS))
+        if unknown:
+            raise ValueError(
+                f"unknown critical components {unknown}; expected some of {list(HEALTH_KPIS)}"
+            )
+        if len(set(self.critical)) != len(self.critical):
+            raise ValueError(f"critical components listed twice: {self.critical}")
+        # yellow_components above red_components is allowed (never decisive: red comes first),
+        # so that an account's file may lower red_components alone
+        return self
+
+    @property
+    def active(self) -> bool:
+        """Whether any rule is set."""
+        return (
+            self.red_components is not None
+            or self.yellow_components is not None
+            or bool(self.critical)
+        )
+
+
 class Health(_Strict):
-    """Health score: weights, method and traffic-light thresholds."""
+    """Health score: weights, method, traffic-light thresholds and escalation rules."""
 
     method: Literal["weighted", "rules"] = "weighted"
     weights: dict[str, float] = Field(
@@ -116,6 +167,7 @@ class Health(_Strict):
     )
     green_from: float = Field(80, ge=0, le=100)
     yellow_from: float = Field(50, ge=0, le=100)
+    escalation: Escalation = Field(default_factory=Escalation)
 
     @model_validator(mode="after")
     def _check(self) -> Health:
@@ -132,6 +184,14 @@ class Health(_Strict):
             raise ValueError(
                 f"yellow_from ({self.yellow_from}) must not exceed green_from ({self.green_from})"
             )
+        # a critical component outside the score would never count: refused, not ignored
+        unweighted = [k for k in self.escalation.critical if self.weights.get(k, 0.0) <= 0]
+        if unweighted:
+            raise ValueError(
+                f"critical components {unweighted} have no weight in the health score (a "
+                "component counts only with a weight > 0); give them a weight or remove them "
+                "from escalation.critical"
+            )
         return self
 
 
@@ -140,6 +200,61 @@ class Concentration(_Strict):
 
     single_account_share: float = Field(0.15, gt=0, le=1)
     top5_share: float = Field(0.50, gt=0, le=1)
+
+
+class KeyAccounts(_Strict):
+    """The key-account rule: which accounts get their own report when the data's ``accounts``
+    table has no ``key_account`` column (where it has one, the column decides and this rule is
+    not used). A setting of the whole run: ``defaults.yaml`` only.
+
+    The accounts of the ABC ``classes`` (data contract, section 3), at most the ``max`` largest
+    by ``revenue_12m`` (ties by ``account_id``); or, when ``ids`` is given, exactly those.
+    Applied by :func:`kamlib.key_accounts.select`.
+    """
+
+    classes: list[Literal["A", "B", "C"]] = Field(
+        default_factory=lambda: ["A"], description="the ABC classes whose accounts are key"
+    )
+    max: int | None = Field(
+        None, ge=1, description="at most this many, the largest by revenue_12m; null: no cap"
+    )
+    ids: list[str] = Field(
+        default_factory=list,
+        description="exactly these accounts (then classes and max are not used)",
+    )
+
+    @field_validator("ids", mode="before")
+    @classmethod
+    def _ids_as_text(cls, value: Any) -> Any:
+        # YAML reads 007 as the number 7 and 1e3 as a float: an id must be written as text
+        for item in value if isinstance(value, list) else []:
+            if not isinstance(item, str):
+                raise ValueError(
+                    f"write every account id in quotes, as text (YAML reads 007 as the number "
+                    f"7), got {item!r}"
+                )
+        return value
+
+    @model_validator(mode="after")
+    def _check(self) -> KeyAccounts:
+        bad = [a for a in self.ids if not is_valid_account_id(a)]
+        if bad:
+            raise ValueError(
+                f"ids must be account_ids (1-64 characters of A-Z a-z 0-9 _ . -), got {bad[:10]}"
+            )
+        twice = sorted({a for a in self.ids if self.ids.count(a) > 1})
+        if twice:
+            raise ValueError(f"ids listed twice: {twice[:10]}")
+        if len(set(self.classes)) != len(self.classes):
+            raise ValueError(f"classes listed twice: {self.classes}")
+        if not self.ids and not self.classes:
+            raise ValueError("name at least one ABC class in classes, or the accounts in ids")
+        if self.ids and self.max is not None:
+            raise ValueError(
+                f"give either ids (exactly these accounts) or max (at most the {self.max} "
+                "largest of the classes), not both"
+            )
+        return self
 
 
 def mail_address(value: str) -> str:
@@ -250,6 +365,7 @@ class Params(_Strict):
     red_at: RedAt = Field(default_factory=RedAt)
     health: Health = Field(default_factory=Health)
     concentration: Concentration = Field(default_factory=Concentration)
+    key_accounts: KeyAccounts = Field(default_factory=KeyAccounts)
     comment_themes: dict[str, list[str]] = Field(
         default_factory=dict, description="extra comment themes: name -> keywords"
     )
@@ -331,7 +447,13 @@ def load_params(params_dir: str | Path | None, account_id: str | None = None) ->
         if account_id:
             own = folder / f"{account_id}.yaml"
             if own.is_file():
-                raw = merge(raw, _read_yaml(own))
+                overrides = _read_yaml(own)
+                if "key_accounts" in overrides:
+                    raise ParamsError(
+                        f"{own}: key_accounts selects the key accounts of the whole run: set "
+                        f"it in {defaults}, not in one account's file"
+                    )
+                raw = merge(raw, overrides)
                 sources.append(str(own))
     return _build(raw, " + ".join(sources))
 

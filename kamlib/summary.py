@@ -46,6 +46,7 @@ __all__ = [
     "digest",
     "findings",
     "header",
+    "health_reason",
     "kpi_overview",
     "tile_items",
     "tiles",
@@ -75,6 +76,7 @@ def header(frames: AccountFrames, params: Params) -> blocks.Html:
         light(str(kpi["health_status"]), language),
         fmt.DASH if fmt.is_missing(score) else f"{score:.0f}/100",
         language,
+        reason=_badge_reason(kpi, params),
     )
 
 
@@ -212,6 +214,7 @@ def digest(frames: AccountFrames, analyses: Mapping[str, object], params: Params
             "light": light(str(kpi["health_status"]), params.language),
             "score": None if fmt.is_missing(score) else round(float(score), 1),
             "text": fmt.DASH if fmt.is_missing(score) else f"{score:.0f}/100",
+            "reason": _badge_reason(kpi, params),
         },
         tiles=[tiles_by_key[k] for k in HEADLINE],
         findings=[
@@ -255,8 +258,155 @@ def findings(analyses: Mapping[str, object], params: Params, n: int = 3) -> bloc
     )
 
 
+def health_reason(kpi: pd.Series, params: Params) -> str:
+    """The sentence saying what made the account's traffic light (``health_rule``): its score,
+    an escalation rule (how many components are red, or which critical ones), the rules
+    method, or no data at all.
+
+    Parameters
+    ----------
+    kpi : pd.Series
+        The account's row of the KPI table (with the health columns).
+    params : Params
+        The account's parameters (thresholds, escalation rules, language).
+    """
+    lang, health = params.language, params.health
+    _, n_ = translator(lang)
+    rule, status = str(kpi["health_rule"]), str(kpi["health_status"])
+    score = kpi["health_score"]
+    shown = fmt.DASH if fmt.is_missing(score) else f"{score:.0f}"
+    table = health_breakdown(kpi, params)
+    red = [k for k in table.index if table.at[k, "status"] == "red"]
+    values = {
+        "score": shown,
+        "green": f"{health.green_from:.0f}",
+        "yellow": f"{health.yellow_from:.0f}",
+        "judged": int(table["status"].notna().sum()),
+        "count": len(red),
+    }
+    if rule == "no_data":
+        return _(
+            "The account is yellow: no component of the health score has data, so its health "
+            "cannot be judged."
+        )
+    if rule == "rules":
+        return _(
+            "The account is {light}: with the rules method, the worst component decides."
+        ).format(light=light(status, lang))
+    if rule == "red_components":
+        return n_(
+            "The account is red by escalation, although its score is {score}: {count} of the "
+            "{judged} components with data is red, and {n} or more red components make an "
+            "account red.",
+            "The account is red by escalation, although its score is {score}: {count} of the "
+            "{judged} components with data are red, and {n} or more red components make an "
+            "account red.",
+            len(red),
+        ).format(n=health.escalation.red_components, **values)
+    if rule.startswith("critical:"):
+        critical = [k for k in red if k in health.escalation.critical]
+        return n_(
+            "The account is red by escalation, although its score is {score}: {count} critical "
+            "component is red ({components}), and one red critical component makes an account "
+            "red.",
+            "The account is red by escalation, although its score is {score}: {count} critical "
+            "components are red ({components}), and one red critical component makes an account "
+            "red.",
+            len(critical),
+        ).format(
+            components=", ".join(COMPONENTS[k].label_for(lang) for k in critical),
+            **{**values, "count": len(critical)},
+        )
+    if rule == "yellow_components":
+        return n_(
+            "The account is yellow by escalation, although its score is {score}: {count} of the "
+            "{judged} components with data is red, and {n} or more red components make an "
+            "account at least yellow.",
+            "The account is yellow by escalation, although its score is {score}: {count} of the "
+            "{judged} components with data are red, and {n} or more red components make an "
+            "account at least yellow.",
+            len(red),
+        ).format(n=health.escalation.yellow_components, **values)
+    by_score = {
+        "green": _(
+            "The account is green: its score of {score} is in the green range (from {green}), "
+            "and no escalation rule applies."
+        ),
+        "yellow": _(
+            "The account is yellow: its score of {score} is in the yellow range ({yellow} to "
+            "below {green}), and no escalation rule applies."
+        ),
+        "red": _("The account is red: its score of {score} is in the red range (below {yellow})."),
+    }
+    return by_score[status].format(**values)
+
+
+def _badge_reason(kpi: pd.Series, params: Params) -> str:
+    """What made the traffic light, where the score beside it does not tell (else empty)."""
+    return "" if kpi["health_rule"] == "score" else health_reason(kpi, params)
+
+
+def _rules_in_force(params: Params) -> str:
+    """The method, the thresholds and the escalation rules of ``params``, in words."""
+    health, lang = params.health, params.language
+    _, n_ = translator(lang)
+    rules = health.escalation
+    escalating = health.method == "weighted" and rules.active
+    if health.method == "rules":
+        method = _("Method rules: any red component makes the account red, any yellow one yellow.")
+    elif escalating:
+        method = _(
+            "Method weighted: the traffic light follows the score, unless an escalation rule "
+            "makes it worse."
+        )
+    else:
+        method = _("Method weighted: the traffic light follows the score.")
+    sentences = [
+        method,
+        _(
+            "Green from {green}, yellow from {yellow}, red below. Weights shown are rescaled over the "
+            "components with data."
+        ).format(green=f"{health.green_from:.0f}", yellow=f"{health.yellow_from:.0f}"),
+    ]
+    if not escalating:
+        return " ".join(sentences)
+    if rules.red_components is not None:
+        sentences.append(
+            n_(
+                "An account with at least {n} red component is red.",
+                "An account with at least {n} red components is red.",
+                rules.red_components,
+            ).format(n=rules.red_components)
+        )
+    if rules.yellow_components is not None:
+        sentences.append(
+            n_(
+                "An account with at least {n} red component is at least yellow.",
+                "An account with at least {n} red components is at least yellow.",
+                rules.yellow_components,
+            ).format(n=rules.yellow_components)
+        )
+    if rules.critical:
+        sentences.append(
+            n_(
+                "A red light of this critical component alone makes the account red: {components}.",
+                "A red light of any of these critical components alone makes the account red: "
+                "{components}.",
+                len(rules.critical),
+            ).format(components=", ".join(COMPONENTS[k].label_for(lang) for k in rules.critical))
+        )
+    sentences.append(
+        _(
+            "Escalation only makes the traffic light worse, never better; a component counts as "
+            "red only with data and a weight, and the score itself is unchanged."
+        )
+    )
+    return " ".join(sentences)
+
+
 def breakdown(frames: AccountFrames, params: Params) -> blocks.Html:
-    """The health breakdown as a table, with the method and thresholds stated."""
+    """The health breakdown as a table: what made the traffic light first, then each
+    component, with the method, the thresholds and the escalation rules stated."""
     lang, currency = params.language, params.currency
     _, n_ = translator(lang)
     rows = []
@@ -275,20 +425,10 @@ def breakdown(frames: AccountFrames, params: Params) -> blocks.Html:
                 "points": fmt.number(row["contribution"], 1, lang) if has else fmt.DASH,
             }
         )
-    method = (
-        _("Method weighted: the traffic light follows the score.")
-        if params.health.method == "weighted"
-        else _("Method rules: any red component makes the account red, any yellow one yellow.")
+    return blocks.Html(
+        blocks.paragraph(health_reason(frames.kpi, params))
+        + blocks.breakdown(rows, _rules_in_force(params), lang)
     )
-    note = (
-        method
-        + " "
-        + _(
-            "Green from {green}, yellow from {yellow}, red below. Weights shown are rescaled over the "
-            "components with data."
-        ).format(green=f"{params.health.green_from:.0f}", yellow=f"{params.health.yellow_from:.0f}")
-    )
-    return blocks.breakdown(rows, note, lang)
 
 
 def change(frames: AccountFrames, params: Params) -> blocks.Html:

@@ -20,7 +20,7 @@ LAYERS = [
     {"kamlib.components"},
     {"kamlib.params", "kamlib.data"},
     {"kamlib.sources"},  # and its modules
-    {"kamlib.frames", "kamlib.forecast", "kamlib.health"},
+    {"kamlib.key_accounts", "kamlib.frames", "kamlib.forecast", "kamlib.health"},
     {"kamlib.kpis"},
     {"kamlib.sections"},  # and its modules
     {"kamlib.plots", "kamlib.summary"},

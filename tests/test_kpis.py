@@ -340,6 +340,9 @@ def test_demo_kpis_csv_is_unchanged():
     # made faster, never different. Written with the per-value validation and the
     # single-process forecasts; a KPI definition changed on purpose means writing it again:
     # open("tests/data/demo_kpis.csv", "w").write(<the csv below>)
+    # Written again for the health escalation rules (issue 17, part 3): only health_status of
+    # KA-006 (six red components, score 51) and KA-008 (four red, score 57) changed, yellow ->
+    # red by health.escalation.red_components = 4; every score and every other cell is the same.
     import io
     from pathlib import Path
 

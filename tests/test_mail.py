@@ -110,6 +110,10 @@ def test_dry_run_writes_an_outbox_of_checked_mails_and_sends_nothing(made, repor
     assert six["Cc"] == "sales.director@example.com"
     assert six["Reply-To"] == "Key Account Team <kam-team@example.com>"
     assert six["Subject"] == "Key account report Meridian Foods B.V., 31 Oct 2026"
+    # red although its score is 51: the mail says which escalation rule made it red
+    reason = "The account is red by escalation, although its score is 51: 6 of the 13"
+    assert reason in six.get_body(("plain",)).get_content()
+    assert reason in six.get_body(("html",)).get_content()
     one = _eml(outbox / "KA-001.eml")
     # a German account's mail is German, from the subject on
     assert one["Subject"] == "Key-Account-Bericht Hartmann Automotive GmbH, 31. Okt. 2026"
@@ -263,7 +267,7 @@ def test_who_gets_what(made, reports, tmp_path, server):
     # one mail per recipient, worst account first, with every PDF
     result = flow.send(reports, params_dir=params, mode="dry-run", digest=True)
     anna = next(x for x in result.letters if x.key == "digest-anna.keller@example.com")
-    assert anna.accounts == ("KA-006", "KA-001")  # yellow before green
+    assert anna.accounts == ("KA-006", "KA-001")  # red before green
     names = [p.get_filename() for p in anna.message.iter_attachments()]
     assert names == ["KA-006.pdf", "KA-001.pdf"]
     # failed and partial reports go to the analyst, never to their readers

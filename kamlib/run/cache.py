@@ -5,12 +5,14 @@ Both are keyed by content hashes of everything they depend on, never by file tim
 re-export touches every file without changing one value):
 
 * the **context** (the validated dataset and the KPI tables now, a month ago and a year ago) by
-  kam's own files, the data's bytes, the reporting date and the parameter files; it lives in
+  kam's own files, the data's bytes, the reporting date and the parameter files (the
+  key-account rule of ``defaults.yaml`` among them, so a new rule selects again); it lives in
   the user's cache folder (``KAM_CACHE_DIR``, else ``$XDG_CACHE_HOME/kam`` or ``~/.cache/kam``).
   Data read from a database through a sources file can change without a byte on disk changing,
   so such a run is never cached.
 * each **report** by kam's own files, the notebooks, the data's fingerprint, the reporting date,
-  its parameters (the portfolio report: every parameter file) and whether a PDF is made;
+  its parameters (the portfolio report: every parameter file), the key accounts (and the rule,
+  where it chose them: every report shows key-account figures) and whether a PDF is made;
   ``<out>/manifest.json`` records them, and a re-run writes only the reports whose key changed.
   Any change of the data rebuilds every report: an account's report shows figures of the whole
   portfolio (percentiles, pooled survey drivers, its segment's market), so only the whole

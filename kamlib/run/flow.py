@@ -3,8 +3,10 @@
 The flow reads top to bottom in :func:`run`:
 
 1. check that the output folder can be written, load and validate the dataset, resolve
-   ``as_of``, load every account's parameters (any problem here: nothing is written, exit 2);
-2. compose the notebooks and compute the shared context (dataset, KPIs) once;
+   ``as_of``, compute the shared context (dataset, KPIs) once, select the key accounts (the
+   data's ``key_account`` column, else the parameters' rule: :mod:`kamlib.key_accounts`),
+   load every account's parameters (any problem here: nothing is written, exit 2);
+2. compose the notebooks;
 3. lock the output folder against a second run, write ``kpis.csv`` and the shared context
    file the kernels read (the notebook parameter ``shared_context``);
 4. write every account report and the portfolio report (:class:`ReportWriter`) in a pool of
@@ -44,6 +46,7 @@ from kamlib.context import ParamsStore, load, portfolio_context, resolve_as_of, 
 from kamlib.data import Dataset
 from kamlib.errors import KamError
 from kamlib.i18n import translator
+from kamlib.key_accounts import KeySelection
 from kamlib.kpis import KPI_COLUMNS
 from kamlib.run.cache import (
     MANIFEST,
@@ -99,6 +102,7 @@ def run(
     pdf: bool = False,
     on_start: Callable[[int], None] | None = None,
     on_progress: Callable[[AccountResult], None] | None = None,
+    on_keys: Callable[[KeySelection], None] | None = None,
     use_cache: bool = True,
     force: bool = False,
     scheduler: str | None = None,
@@ -119,7 +123,7 @@ def run(
     jobs : int, default 1
         Reports built at once, each in its own warm kernel.
     account_ids : sequence of str, optional
-        Accounts to report; default: every key account.
+        Accounts to report; default: every key account (:mod:`kamlib.key_accounts`).
     notebooks : Path, optional
         Folder of the report notebooks; default: the installed ones.
     timeout : int, default :data:`~kamlib.run.kernels.CELL_TIMEOUT`
@@ -130,6 +134,10 @@ def run(
         Called with the number of reports the run will write, before the first.
     on_progress : callable, optional
         Called with each report's :class:`AccountResult` as it finishes.
+    on_keys : callable, optional
+        Called with the key accounts (:class:`~kamlib.key_accounts.KeySelection`: the data's
+        ``key_account`` column, else the parameters' rule) once they are known, before anything
+        is written.
     use_cache : bool, default True
         Reuse the context (dataset and KPI tables) of an earlier run on the same data,
         reporting date, parameters and kam (:mod:`kamlib.run.cache`); False computes it again.
@@ -165,26 +173,32 @@ def run(
     else:
         dataset = load(str(data_path))
         when = resolve_as_of(dataset, as_of)
-    ids = _select_accounts(dataset, account_ids)
+    asked = _asked_accounts(dataset, account_ids)  # before the KPIs: a typo costs no time
+    as_of_text = f"{when:%Y-%m-%d}"
+    if context is None:
+        context = portfolio_context(str(data_path), as_of_text, params_abs)
+        if key:
+            store_context(key, context)
+    # without a key_account column the key accounts follow from the KPIs and the rule
+    keys = context.frames.keys
+    if on_keys:
+        on_keys(keys)
+    ids = asked or keys.ids
     store = ParamsStore(params_abs or None)
     for account_id in ids:
         store(account_id)  # every parameter file is checked before anything is written
     folder_of_notebooks = Path(notebooks) if notebooks is not None else notebooks_dir()
     account_nb = compose_account_notebook(folder_of_notebooks)
     portfolio_nb = portfolio_notebook(folder_of_notebooks)
-    as_of_text = f"{when:%Y-%m-%d}"
-    if context is None:
-        context = portfolio_context(str(data_path), as_of_text, params_abs)
-        if key:
-            store_context(key, context)
     kpis = context.frames.kpis
     manifest = Manifest(out)
     # asked for some accounts only, an analyst re-runs them after changing their parameters:
     # the portfolio report is kept unless its data changed (a full run rebuilds it for any
     # parameter too)
     portfolio_params = params_abs if not account_ids else ""
-    # what every report shares is serialised once, not once per account
-    shared_inputs = (dataset.fingerprint, as_of_text, str(pdf))
+    # what every report shares is serialised once, not once per account; the key accounts
+    # (and the rule, where it chose them) shape every report: peers, the portfolio's tables
+    shared_inputs = (dataset.fingerprint, as_of_text, str(pdf), keys.digest)
     account_text = nbformat.writes(account_nb)
     report_keys = {
         k: report_key(k, account_text, *shared_inputs, store(k).model_dump_json()) for k in ids
@@ -243,7 +257,7 @@ def run(
             "index.html", index_html(language, **index_rows(dataset, kpis, result, language))
         )
         result.seconds = time.perf_counter() - started
-        content = summary(dataset, kpis, result, params_abs, store)
+        content = summary(dataset, kpis, result, params_abs, store, keys)
         folder.write("summary.json", json.dumps(content, indent=2, default=str))
     return result
 
@@ -255,9 +269,8 @@ def _check_arguments(jobs: int, timeout: int) -> None:
         raise KamError(f"'--timeout' must be at least 1 second, got {timeout}.")
 
 
-def _select_accounts(dataset: Dataset, account_ids: Sequence[str]) -> list[str]:
-    if not account_ids:
-        return dataset.account_ids(key_only=True)
+def _asked_accounts(dataset: Dataset, account_ids: Sequence[str]) -> list[str]:
+    """The accounts asked for, once each (none: every key account)."""
     bad = [a for a in account_ids if not is_valid_account_id(a)]
     if bad:
         raise KamError(f"these account ids are not valid account_ids: {bad[:10]!r}.")

@@ -15,6 +15,7 @@ from kamlib.components import light
 from kamlib.data import Dataset
 from kamlib.errors import KamError
 from kamlib.i18n import heading, translator
+from kamlib.key_accounts import KeySelection
 from kamlib.measures import hhi, top5_share
 from kamlib.run.kernels import Failure
 
@@ -157,10 +158,16 @@ def index_rows(
 
 
 def summary(
-    dataset: Dataset, kpis: pd.DataFrame, result: RunResult, params_dir: str, store
+    dataset: Dataset,
+    kpis: pd.DataFrame,
+    result: RunResult,
+    params_dir: str,
+    store,
+    keys: KeySelection | None = None,
 ) -> dict:
     """The content of ``summary.json``: the portfolio figures of the contract, the data's
-    fingerprint, and per report its status, duration, failures and recipients."""
+    fingerprint, what selected the key accounts (``keys``) and how many, and per report its
+    status, duration, failures and recipients."""
     revenue = kpis["revenue_12m"]
     concentration, top5 = hhi(revenue), top5_share(revenue)
 
@@ -175,6 +182,7 @@ def summary(
         "generated_at": pd.Timestamp.now(tz="UTC").isoformat(timespec="seconds"),
         "data": {"source": dataset.source, "fingerprint": dataset.fingerprint},
         "params_dir": params_dir or None,
+        "key_accounts": None if keys is None else keys.as_dict(),
         "python": sys.version.split()[0],
         "seconds": round(result.seconds, 3),
         "accounts": {

@@ -27,6 +27,7 @@ from kamlib.components import COMPONENTS, HEALTH_KPIS, Finding, light
 from kamlib.frames import PortfolioFrames
 from kamlib.health import weight_sensitivity
 from kamlib.i18n import translator
+from kamlib.key_accounts import KeySelection, statement
 from kamlib.measures import abc_class, gini, growth, hhi, revenue_share, top5_share
 from kamlib.periods import window
 
@@ -48,6 +49,7 @@ __all__ = [
     "findings",
     "group_rollup",
     "groups_table",
+    "key_accounts_note",
     "listed",
     "omitted_sentence",
     "pareto",
@@ -364,6 +366,7 @@ class PortfolioAnalysis:
     candidates: pd.DataFrame
     fallen: pd.DataFrame
     groups: pd.DataFrame
+    keys: KeySelection  # which accounts are key accounts, and what decided it
 
 
 def analyse(
@@ -404,6 +407,7 @@ def analyse(
         candidates=candidates(kpis, accounts, frames.all_table("potential"), frames.as_of),
         fallen=fallen_key_accounts(kpis, accounts),
         groups=group_rollup(kpis, accounts),
+        keys=frames.keys,
     )
 
 
@@ -415,8 +419,13 @@ def findings(a: PortfolioAnalysis, params) -> list[Finding]:
 
 
 def sentences(a: PortfolioAnalysis, params) -> list[str]:
-    """The portfolio report's statements in words: the alerts and the ranking's robustness."""
-    return [*a.alerts, sensitivity_sentence(a.sensitivity, params.language)]
+    """The portfolio report's statements in words: what makes an account a key account, the
+    alerts and the ranking's robustness."""
+    return [
+        statement(a.keys, params.language),
+        *a.alerts,
+        sensitivity_sentence(a.sensitivity, params.language),
+    ]
 
 
 def title(a: PortfolioAnalysis, params) -> blocks.Html:
@@ -430,6 +439,12 @@ def title(a: PortfolioAnalysis, params) -> blocks.Html:
             window=fmt.window(a.window, language)
         ),
     )
+
+
+def key_accounts_note(a: PortfolioAnalysis, params) -> blocks.Html:
+    """How many accounts are key accounts and what decided it (the data's ``key_account``
+    column, or the parameters' rule), in one paragraph."""
+    return blocks.paragraph(statement(a.keys, params.language))
 
 
 def alerts_list(a: PortfolioAnalysis, params) -> blocks.Html:
