@@ -16,6 +16,7 @@ import pickle
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -25,9 +26,10 @@ from kamlib.errors import KamError
 from kamlib.frames import AccountFrames, PortfolioFrames
 from kamlib.params import Params, load_params
 from kamlib.periods import default_as_of, previous_reporting_date
-from kamlib.sections import AREAS
-from kamlib.sections import portfolio as portfolio_section
 from kamlib.sources import is_sources_file, load_sources
+
+if TYPE_CHECKING:  # the sections are imported where a report is made, not by every command
+    from kamlib.sections import portfolio as portfolio_section
 
 __all__ = [
     "AccountContext",
@@ -38,6 +40,7 @@ __all__ = [
     "portfolio_context",
     "resolve_as_of",
     "share",
+    "with_params",
 ]
 
 
@@ -135,6 +138,8 @@ class PortfolioContext:
 
     def analysis(self) -> portfolio_section.PortfolioAnalysis:
         """The portfolio report's analysis (made once per context)."""
+        from kamlib.sections import portfolio as portfolio_section
+
         if "analysis" not in self._memo:
             self._memo["analysis"] = portfolio_section.analyse(
                 self.frames, self.params, self.params_by_account()
@@ -166,6 +171,21 @@ def compute(data: str, as_of: str, params_dir: str) -> PortfolioContext:
         dataset, when - pd.DateOffset(months=12), store, with_forecast=False
     )
     frames = PortfolioFrames(dataset, when, kpis, kpis_prev, year_ago, store.defaults.key_accounts)
+    return PortfolioContext(frames, store)
+
+
+def with_params(context: PortfolioContext, params_dir: str) -> PortfolioContext:
+    """``context`` for the parameters in ``params_dir``: the health scores and the key
+    accounts made again, the loading, validation, KPIs and forecasts kept (they do not depend
+    on the parameters)."""
+    store = ParamsStore(params_dir or None)
+    f = context.frames
+    dates = (f.as_of, previous_reporting_date(f.as_of), f.as_of - pd.DateOffset(months=12))
+    tables = [
+        kpi_module.rescore(table, f.dataset, when, store)
+        for table, when in zip((f.kpis, f.kpis_prev, f.kpis_year_ago), dates, strict=True)
+    ]
+    frames = PortfolioFrames(f.dataset, f.as_of, *tables, store.defaults.key_accounts)
     return PortfolioContext(frames, store)
 
 
@@ -227,6 +247,8 @@ class AccountContext:
 
     def analysis(self, area: str):
         """The analysis of one section (``kamlib.sections.AREAS``), made on first use."""
+        from kamlib.sections import AREAS
+
         if area not in AREAS:
             raise KamError(f"unknown report section {area!r}; expected one of {list(AREAS)}.")
         if area not in self._analyses:
@@ -235,6 +257,8 @@ class AccountContext:
 
     def analyses(self) -> dict[str, object]:
         """Every section's analysis, in report order (for the executive summary)."""
+        from kamlib.sections import AREAS
+
         return {area: self.analysis(area) for area in AREAS}
 
 

@@ -51,9 +51,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 __all__ = [
+    "MODEL_MODULES",
     "PARALLEL_MIN",
     "forecast",
     "forecast_totals",
@@ -108,6 +108,8 @@ def _future_index(y: pd.Series, horizon: int) -> pd.DatetimeIndex:
 def _columns(mean, sd, levels, back=None) -> dict[str, np.ndarray]:
     """``mean +- z * sd`` per level, each transformed by ``back`` (identity by default): the
     columns of a forecast, in order."""
+    from scipy import stats  # here: a run that finds its forecasts cached never imports it
+
     back = back if back is not None else (lambda x: x)
     out = {"mean": back(mean)}
     for level in levels:
@@ -440,8 +442,9 @@ def forecast_totals(
     return totals.astype(float)
 
 
-#: what a forecast worker needs, imported once by the server the workers are forked from
-_PRELOAD = (
+#: what fitting a forecast imports: once by the server forecast workers are forked from, and by
+#: ``kam report``'s kernels while they warm up
+MODEL_MODULES = (
     "kamlib.forecast",
     "statsmodels.tsa.holtwinters",
     "statsmodels.tsa.forecasting.theta",
@@ -455,7 +458,7 @@ def _pool_context() -> multiprocessing.context.BaseContext:
     from this process itself, whatever threads it runs."""
     if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(list(_PRELOAD))
+        context.set_forkserver_preload(list(MODEL_MODULES))
         return context
     return multiprocessing.get_context("spawn")
 

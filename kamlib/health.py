@@ -43,7 +43,6 @@ from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
-from scipy.stats import rankdata
 
 from kamlib.components import COMPONENTS, HEALTH_KPIS, LOWER_IS_BETTER, SEVERITIES, target_of
 from kamlib.params import Params
@@ -439,6 +438,8 @@ class _Ranked:
         self.scores = scores
         self.valid = ~np.isnan(scores)
         # ascending ranks of the scored accounts, ties averaged (as scipy's spearmanr ranks)
+        from scipy.stats import rankdata  # here: scipy.stats takes 0.4 s to import
+
         self.ranks = rankdata(scores[self.valid])
         self.distinct = len(self.ranks) >= 2 and bool(np.ptp(scores[self.valid]) > 0)
 

@@ -30,6 +30,7 @@ __all__ = [
     "KPI_COLUMNS",
     "HEALTH_INPUTS",
     "compute",
+    "rescore",
     "base_kpis",
     "forecast_12m",
     "contract_targets",
@@ -38,6 +39,8 @@ __all__ = [
 
 #: Health components that are not kpis.csv columns (see :func:`health_inputs`).
 HEALTH_INPUTS = [k for k in HEALTH_KPIS if k not in KPI_COLUMNS]
+#: the kpis.csv columns the parameters decide (by the health score)
+_SCORED = ("health_score", "health_status")
 
 
 def _sum(df: pd.DataFrame, mask: pd.Series, col: str, ids: pd.Index) -> pd.Series:
@@ -329,6 +332,31 @@ def compute(
         ``contribution_*``, ``status_*``). ``kpis.csv`` holds the first part only.
     """
     kpis = base_kpis(dataset, as_of, with_forecast=with_forecast)
+    kpis = kpis.join(health_inputs(dataset, as_of, kpis))
+    return _scored(kpis, dataset, as_of, params_for)
+
+
+def rescore(
+    kpis: pd.DataFrame,
+    dataset: Dataset,
+    as_of: pd.Timestamp,
+    params_for: Params | Mapping[str, Params] | Callable[[str], Params],
+) -> pd.DataFrame:
+    """A table of :func:`compute` with its health part made again for other parameters.
+
+    The parameters decide only the health score (targets, red marks, weights, escalation):
+    the KPIs and forecasts are kept, so a parameter change costs the scoring alone.
+    """
+    unscored = [c for c in [*KPI_COLUMNS[1:], *HEALTH_INPUTS] if c not in _SCORED]
+    return _scored(kpis[unscored], dataset, as_of, params_for)
+
+
+def _scored(
+    kpis: pd.DataFrame,
+    dataset: Dataset,
+    as_of: pd.Timestamp,
+    params_for: Params | Mapping[str, Params] | Callable[[str], Params],
+) -> pd.DataFrame:
     if isinstance(params_for, Params):
         params = {a: params_for for a in kpis.index}
     elif callable(params_for):
@@ -336,7 +364,6 @@ def compute(
     else:
         params = dict(params_for)
     agreed = contract_targets(dataset, as_of)
-    kpis = kpis.join(health_inputs(dataset, as_of, kpis))
     scored = health.score(kpis, params, agreed_targets=agreed)
     out = kpis.join(scored)
     return out[

@@ -34,7 +34,6 @@ from kamlib.health import change_explained
 from kamlib.i18n import translator
 from kamlib.params import Params
 from kamlib.periods import previous_reporting_date
-from kamlib.sections import AREAS
 
 __all__ = [
     "DIGEST_MIMETYPE",
@@ -242,9 +241,11 @@ def top_findings(analyses: Mapping[str, object], params: Params, n: int = 3) -> 
         green; within a severity the facts that cost the most health points first; then the
         health components in their order, then the other facts in report order; each fact once.
     """
+    from kamlib import sections  # here: the run's process writes digests, never findings
+
     collected: list[Finding] = []
     for position, (area, analysis) in enumerate(analyses.items()):
-        for finding in AREAS[area].findings(analysis, params):
+        for finding in sections.AREAS[area].findings(analysis, params):
             if finding.order >= 100:  # a fact that is no component: after them, in report order
                 finding = dataclasses.replace(finding, order=100 + position)
             collected.append(finding)

@@ -32,6 +32,7 @@ import yaml
 from nbformat.v4 import new_code_cell, new_notebook
 from typer.testing import CliRunner
 
+from kamlib import context
 from kamlib import kpis as kpi_module
 from kamlib.cli import app
 from kamlib.data import from_frames, load_dataset
@@ -214,15 +215,17 @@ def test_the_rule_is_validated(tmp_path):
     assert load_params(ROOT / "params").key_accounts == KeyAccounts()  # documented defaults
 
 
-def test_a_new_rule_changes_the_cache_and_report_keys(tmp_path, no_column):
+def test_a_new_rule_changes_the_cached_selection_and_report_keys(tmp_path, no_column):
     dataset, kpis = no_column
     accounts = dataset.get("accounts")
     data, params = _write(tmp_path / "data", _tables()), tmp_path / "params"
     params.mkdir()
     (params / "defaults.yaml").write_text("key_accounts: {classes: [A]}\n")
-    before = cache.context_key(str(data), "", str(params))
-    (params / "defaults.yaml").write_text("key_accounts: {classes: [A], max: 50}\n")
-    assert cache.context_key(str(data), "", str(params)) != before
+    before = cache.params_fingerprint(str(params))
+    cached = context.compute(str(data), "", str(params))
+    (params / "defaults.yaml").write_text("key_accounts: {classes: [A], max: 1}\n")
+    assert cache.params_fingerprint(str(params)) != before  # the cached context is re-scored
+    assert context.with_params(cached, str(params)).frames.keys.ids == ["k1"]  # the largest
     # the same three accounts, but the portfolio report states another rule: another key
     same = select(accounts, kpis, KeyAccounts()), select(accounts, kpis, KeyAccounts(max=50))
     assert same[0].ids == same[1].ids and same[0].digest != same[1].digest

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import json
 
+import pandas as pd
 import pytest
 
+from kamlib import context
 from kamlib import run as runner
+from kamlib.demo import write_demo
 from kamlib.run import cache, flow
 from tests.test_run import dataset, notebooks  # noqa: F401 - the fixtures
 
@@ -113,14 +116,38 @@ def test_a_failed_or_missing_report_is_never_kept(tmp_path, dataset, notebooks, 
 
 
 def test_the_cache_key_covers_every_input(tmp_path, dataset):
-    params = tmp_path / "params"
-    params.mkdir()
-    key = cache.context_key(str(dataset), "", str(params))
-    assert key == cache.context_key(str(dataset), "", str(params))
-    assert key != cache.context_key(str(dataset), "2025-02-28", str(params))
-    (params / "defaults.yaml").write_text("currency: CHF\n")
-    assert key != cache.context_key(str(dataset), "", str(params))
+    key = cache.context_key(str(dataset), "")
+    assert key == cache.context_key(str(dataset), "")
+    assert key != cache.context_key(str(dataset), "2025-02-28")
+    (tmp_path / "params").mkdir()
+    before = cache.params_fingerprint(str(tmp_path / "params"))
+    (tmp_path / "params" / "defaults.yaml").write_text("currency: CHF\n")
+    assert cache.params_fingerprint(str(tmp_path / "params")) != before
     # a sources file that reads a database: its data can change without a byte on disk
     sources = tmp_path / "kam-sources.yaml"
     sources.write_text("connections: {erp: {url: 'postgresql://h/db'}}\ntables: {}\n")
-    assert cache.context_key(str(sources), "", "") is None
+    assert cache.context_key(str(sources), "") is None
+
+
+def test_other_parameters_rescore_the_cached_context_as_a_fresh_computation(
+    tmp_path, notebooks, counted_loads, monkeypatch
+):
+    """The cached KPIs and forecasts are kept for other parameters; the health scores and the
+    key accounts made again equal those of a context computed from scratch."""
+    monkeypatch.setenv("KAM_CACHE_DIR", str(tmp_path / "cache"))
+    params, out, dataset = tmp_path / "params", tmp_path / "out", tmp_path / "demo"
+    params.mkdir()
+    write_demo(dataset)
+    runner.run(dataset, out, params, notebooks=notebooks, account_ids=["KA-002"])
+    (params / "KA-002.yaml").write_text("targets: {nps: 60, revenue_growth: 0.3}\n")
+    (params / "defaults.yaml").write_text("health: {weights: {revenue_growth: 1, nps: 1}}\n")
+    runner.run(dataset, out, params, notebooks=notebooks, account_ids=["KA-002"])
+    assert len(counted_loads) == 1  # no second load, validation or KPI pass
+    cached = cache.load_context(cache.context_key(str(dataset), ""))
+    assert cached[0] == cache.params_fingerprint(str(params))
+    fresh = context.compute(str(dataset), "", str(params)).frames
+    for name in ("kpis", "kpis_prev", "kpis_year_ago"):
+        pd.testing.assert_frame_equal(getattr(cached[1].frames, name), getattr(fresh, name))
+    assert cached[1].frames.keys.ids == fresh.keys.ids
+    # the scores did move: the stricter parameters do not give the defaults' table
+    assert not context.compute(str(dataset), "", "").frames.kpis.equals(fresh.kpis)

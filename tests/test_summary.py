@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kamlib import health, summary
+from kamlib import health, sections, summary
 from kamlib.components import HEALTH_KPIS, Finding, component_findings
 from kamlib.context import PortfolioContext, compute
 from kamlib.demo import write_demo
@@ -105,7 +105,7 @@ class _Area:
 
 
 def test_top_findings_rank_by_severity_points_and_order_each_fact_once(monkeypatch):
-    monkeypatch.setattr(summary, "AREAS", {"one": _Area, "two": _Area})
+    monkeypatch.setattr(sections, "AREAS", {"one": _Area, "two": _Area})
     analyses = {
         "one": _Stub(
             (

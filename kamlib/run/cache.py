@@ -5,9 +5,11 @@ Both are keyed by content hashes of everything they depend on, never by file tim
 re-export touches every file without changing one value):
 
 * the **context** (the validated dataset and the KPI tables now, a month ago and a year ago) by
-  kam's own files, the data's bytes, the reporting date and the parameter files (the
-  key-account rule of ``defaults.yaml`` among them, so a new rule selects again); it lives in
-  the user's cache folder (``KAM_CACHE_DIR``, else ``$XDG_CACHE_HOME/kam`` or ``~/.cache/kam``).
+  kam's own files, the data's bytes and the reporting date, stored with the fingerprint of the
+  parameter files it was scored with: the parameters decide only the health scores and the
+  key accounts, so a run with other parameters takes the cached KPIs and forecasts and makes
+  those two again (:func:`kamlib.context.with_params`); it lives in the user's cache folder
+  (``KAM_CACHE_DIR``, else ``$XDG_CACHE_HOME/kam`` or ``~/.cache/kam``).
   Data read from a database through a sources file can change without a byte on disk changing,
   so such a run is never cached.
 * each **report** by kam's own files, the notebooks, the data's fingerprint, the reporting date,
@@ -109,38 +111,40 @@ def params_fingerprint(params_dir: str) -> str:
     return digest.hexdigest()[:16]
 
 
-def context_key(data: str, as_of: str, params_dir: str) -> str | None:
+def context_key(data: str, as_of: str) -> str | None:
     """The cache key of a run's context, or None when it must not be cached."""
     fingerprint = _data_fingerprint(data)
     if fingerprint is None:
         return None
-    parts = [code_fingerprint(), fingerprint, as_of, params_fingerprint(params_dir)]
+    parts = [code_fingerprint(), fingerprint, as_of]
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:24]
 
 
-def load_context(key: str):
-    """The cached context of ``key``, or None (missing, or unreadable: then computed again)."""
+def load_context(key: str) -> tuple[str, object] | None:
+    """The cached context of ``key`` and the :func:`params_fingerprint` it was scored with,
+    or None (missing, or unreadable: then computed again)."""
     path = cache_dir() / f"context-{key}.pkl"
     try:
         with open(path, "rb") as fh:
-            stored_key, context = pickle.load(fh)
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+            stored_key, scored_with, context = pickle.load(fh)
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, ValueError):
         return None
     if stored_key != key:
         return None
     os.utime(path)  # the newest are kept
-    return context
+    return scored_with, context
 
 
-def store_context(key: str, context) -> None:
-    """Keep ``context`` under ``key`` (written atomically; the oldest entries are removed).
-    A cache that cannot be written costs only the next run's time."""
+def store_context(key: str, context, scored_with: str) -> None:
+    """Keep ``context`` under ``key`` with the fingerprint of its parameters (written
+    atomically; the oldest entries are removed). A cache that cannot be written costs only
+    the next run's time."""
     folder = cache_dir()
     try:
         folder.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=".context-", suffix=".tmp")
         with os.fdopen(fd, "wb") as fh:
-            pickle.dump((key, context), fh, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump((key, scored_with, context), fh, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, folder / f"context-{key}.pkl")
         entries = sorted(folder.glob("context-*.pkl"), key=lambda p: p.stat().st_mtime)
         for old in entries[:-_KEEP]:

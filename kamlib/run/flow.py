@@ -42,9 +42,17 @@ from papermill.parameterize import parameterize_notebook
 import kamlib.run.cluster as on_cluster
 from kamlib import __version__
 from kamlib import format as fmt
-from kamlib.context import ParamsStore, load, portfolio_context, resolve_as_of, share
+from kamlib.context import (
+    ParamsStore,
+    load,
+    portfolio_context,
+    resolve_as_of,
+    share,
+    with_params,
+)
 from kamlib.data import Dataset
 from kamlib.errors import KamError
+from kamlib.forecast import MODEL_MODULES
 from kamlib.i18n import translator
 from kamlib.key_accounts import KeySelection
 from kamlib.kpis import KPI_COLUMNS
@@ -64,7 +72,14 @@ from kamlib.run.compose import (
     number_cells,
     portfolio_notebook,
 )
-from kamlib.run.kernels import CELL_TIMEOUT, Cancelled, Failure, KernelPool, first_line
+from kamlib.run.kernels import (
+    CELL_TIMEOUT,
+    Cancelled,
+    Failure,
+    KernelPool,
+    first_line,
+    imports_of,
+)
 from kamlib.run.outcome import (
     PORTFOLIO,
     AccountResult,
@@ -164,102 +179,127 @@ def run(
     on_cluster.check_arguments(scheduler, cluster, jobs)
     out = Path(out)
     check_writable(out)
-    data_path = Path(data).resolve()
-    params_abs = str(Path(params_dir).resolve()) if params_dir else ""
-    key = context_key(str(data_path), as_of or "", params_abs) if use_cache else None
-    context = load_context(key) if key else None
-    if context is not None:  # the same data, date, parameters and kam as an earlier run
-        dataset, when = context.frames.dataset, context.frames.as_of
-    else:
-        dataset = load(str(data_path))
-        when = resolve_as_of(dataset, as_of)
-    asked = _asked_accounts(dataset, account_ids)  # before the KPIs: a typo costs no time
-    as_of_text = f"{when:%Y-%m-%d}"
-    if context is None:
-        context = portfolio_context(str(data_path), as_of_text, params_abs)
-        if key:
-            store_context(key, context)
-    # without a key_account column the key accounts follow from the KPIs and the rule
-    keys = context.frames.keys
-    if on_keys:
-        on_keys(keys)
-    ids = asked or keys.ids
-    store = ParamsStore(params_abs or None)
-    for account_id in ids:
-        store(account_id)  # every parameter file is checked before anything is written
     folder_of_notebooks = Path(notebooks) if notebooks is not None else notebooks_dir()
     account_nb = compose_account_notebook(folder_of_notebooks)
     portfolio_nb = portfolio_notebook(folder_of_notebooks)
-    kpis = context.frames.kpis
-    manifest = Manifest(out)
-    # asked for some accounts only, an analyst re-runs them after changing their parameters:
-    # the portfolio report is kept unless its data changed (a full run rebuilds it for any
-    # parameter too)
-    portfolio_params = params_abs if not account_ids else ""
-    # what every report shares is serialised once, not once per account; the key accounts
-    # (and the rule, where it chose them) shape every report: peers, the portfolio's tables
-    shared_inputs = (dataset.fingerprint, as_of_text, str(pdf), keys.digest)
-    account_text = nbformat.writes(account_nb)
-    report_keys = {
-        k: report_key(k, account_text, *shared_inputs, store(k).model_dump_json()) for k in ids
-    }
-    report_keys[PORTFOLIO] = report_key(
-        PORTFOLIO,
-        nbformat.writes(portfolio_nb),
-        *shared_inputs,
-        params_fingerprint(portfolio_params),
+    pool = KernelPool(folder_of_notebooks, timeout, threading.Event())
+    # the kernels start, and import what the notebooks use, while the data is loaded and the
+    # context computed: a kernel's start is otherwise the longest wait of a short run
+    local = scheduler is None and cluster is None
+    warm_up = "\n".join(
+        [imports_of(account_nb, portfolio_nb), *map("import {}".format, MODEL_MODULES)]
     )
-    reused = {}
-    if not force:
-        for k, key_of_report in report_keys.items():
-            earlier = manifest.reusable(k, key_of_report, out, pdf)
-            if earlier is not None:
-                reused[k] = earlier
-
-    # a cluster is reached, and its versions checked, before anything is written
-    with (
-        on_cluster.connect(scheduler, cluster) as session,
-        OutputFolder(out) as folder,
-        tempfile.TemporaryDirectory(prefix="kam-") as scratch,
-    ):
-        write_kpis(kpis, folder)
-        shared = Path(scratch) / "context.pkl"
-        share(context, shared, str(data_path), as_of_text, params_abs)
-        common = {
-            "data": str(data_path),
-            "as_of": as_of_text,
-            "params_dir": params_abs,
-            "shared_context": str(shared),
+    workers = pool.start(jobs, warm_up) if local else None
+    try:
+        data_path = Path(data).resolve()
+        params_abs = str(Path(params_dir).resolve()) if params_dir else ""
+        key = context_key(str(data_path), as_of or "") if use_cache else None
+        scored_with = params_fingerprint(params_abs)
+        cached = load_context(key) if key else None
+        context = None
+        if cached is not None:  # the same data, date and kam as an earlier run
+            context = cached[1]
+            if cached[0] != scored_with:  # other parameters: only the health scores again
+                context = with_params(context, params_abs)
+                store_context(key, context, scored_with)
+            dataset, when = context.frames.dataset, context.frames.as_of
+        else:
+            dataset = load(str(data_path))
+            when = resolve_as_of(dataset, as_of)
+        asked = _asked_accounts(dataset, account_ids)  # before the KPIs: a typo costs no time
+        as_of_text = f"{when:%Y-%m-%d}"
+        if context is None:
+            context = portfolio_context(str(data_path), as_of_text, params_abs)
+            if key:
+                store_context(key, context, scored_with)
+        # without a key_account column the key accounts follow from the KPIs and the rule
+        keys = context.frames.keys
+        if on_keys:
+            on_keys(keys)
+        ids = asked or keys.ids
+        store = ParamsStore(params_abs or None)
+        for account_id in ids:
+            store(account_id)  # every parameter file is checked before anything is written
+        kpis = context.frames.kpis
+        manifest = Manifest(out)
+        # asked for some accounts only, an analyst re-runs them after changing their parameters:
+        # the portfolio report is kept unless its data changed (a full run rebuilds it for any
+        # parameter too)
+        portfolio_params = params_abs if not account_ids else ""
+        # what every report shares is serialised once, not once per account; the key accounts
+        # (and the rule, where it chose them) shape every report: peers, the portfolio's tables
+        shared_inputs = (dataset.fingerprint, as_of_text, str(pdf), keys.digest)
+        account_text = nbformat.writes(account_nb)
+        report_keys = {
+            k: report_key(k, account_text, *shared_inputs, store(k).model_dump_json()) for k in ids
         }
-        cancel = threading.Event()
-        pool = KernelPool(folder_of_notebooks, timeout, cancel)
-        writer = ReportWriter(
-            folder, pool, account_nb, portfolio_nb, common, dataset, store, when, pdf
+        report_keys[PORTFOLIO] = report_key(
+            PORTFOLIO,
+            nbformat.writes(portfolio_nb),
+            *shared_inputs,
+            params_fingerprint(portfolio_params),
         )
-        result = RunResult(out=out, as_of=when)
-        for earlier in reused.values():
-            result.add(earlier)
-        todo = [k for k in [*ids, PORTFOLIO] if k not in reused]
-        try:
-            if session is not None:
-                on_cluster.write_all(session, writer, todo, result, on_start, on_progress)
-            else:
-                _write_all(writer, todo, jobs, result, on_start, on_progress)
-        finally:  # reports written before a Ctrl-C are recorded too
-            for r in result.every():
-                if not r.reused:
-                    manifest.record(r.account_id, report_keys[r.account_id], r)
-            folder.write(MANIFEST, manifest.text())
-        order = {a: i for i, a in enumerate(ids)}
-        result.results.sort(key=lambda r: order[r.account_id])
-        language = store.defaults.language
-        folder.write(
-            "index.html", index_html(language, **index_rows(dataset, kpis, result, language))
-        )
-        result.seconds = time.perf_counter() - started
-        content = summary(dataset, kpis, result, params_abs, store, keys)
-        folder.write("summary.json", json.dumps(content, indent=2, default=str))
-    return result
+        reused = {}
+        if not force:
+            for k, key_of_report in report_keys.items():
+                earlier = manifest.reusable(k, key_of_report, out, pdf)
+                if earlier is not None:
+                    reused[k] = earlier
+
+        # a cluster is reached, and its versions checked, before anything is written
+        with (
+            on_cluster.connect(scheduler, cluster) as session,
+            OutputFolder(out) as folder,
+            tempfile.TemporaryDirectory(prefix="kam-") as scratch,
+        ):
+            write_kpis(kpis, folder)
+            shared = Path(scratch) / "context.pkl"
+            share(context, shared, str(data_path), as_of_text, params_abs)
+            common = {
+                "data": str(data_path),
+                "as_of": as_of_text,
+                "params_dir": params_abs,
+                "shared_context": str(shared),
+            }
+            writer = ReportWriter(
+                folder, pool, account_nb, portfolio_nb, common, dataset, store, when, pdf
+            )
+            result = RunResult(out=out, as_of=when)
+            for earlier in reused.values():
+                result.add(earlier)
+            todo = [k for k in [*ids, PORTFOLIO] if k not in reused]
+            try:
+                if session is not None:
+                    on_cluster.write_all(session, writer, todo, result, on_start, on_progress)
+                else:
+                    _write_all(writer, todo, jobs, result, on_start, on_progress, workers)
+            finally:  # reports written before a Ctrl-C are recorded too
+                for r in result.every():
+                    if not r.reused:
+                        manifest.record(r.account_id, report_keys[r.account_id], r)
+                folder.write(MANIFEST, manifest.text())
+            order = {a: i for i, a in enumerate(ids)}
+            result.results.sort(key=lambda r: order[r.account_id])
+            language = store.defaults.language
+            folder.write(
+                "index.html", index_html(language, **index_rows(dataset, kpis, result, language))
+            )
+            result.seconds = time.perf_counter() - started
+            content = summary(dataset, kpis, result, params_abs, store, keys)
+            folder.write("summary.json", json.dumps(content, indent=2, default=str))
+        return result
+    except BaseException:
+        _stop(pool, workers)
+        raise
+
+
+def _stop(pool: KernelPool, workers: ThreadPoolExecutor | None) -> None:
+    """End the kernels of a run that stops before (or while) its reports are written."""
+    pool.cancel.set()
+    pool.kill()
+    if workers is not None:
+        workers.shutdown(wait=True, cancel_futures=True)
+    pool.close()
 
 
 def _check_arguments(jobs: int, timeout: int) -> None:
@@ -444,13 +484,18 @@ def _write_all(
     result: RunResult,
     on_start: Callable[[int], None] | None,
     on_progress: Callable[[AccountResult], None] | None,
+    workers: ThreadPoolExecutor | None = None,
 ) -> None:
-    """Every report, ``jobs`` at a time; on Ctrl-C the kernels are killed and nothing is left
-    half-written (:class:`Interrupted`)."""
+    """Every report, ``jobs`` at a time (on ``workers``, whose threads warmed their kernels,
+    if given); on Ctrl-C the kernels are killed and nothing is left half-written
+    (:class:`Interrupted`)."""
     if on_start:
         on_start(len(keys))
     pool = writer.pool
-    executor = ThreadPoolExecutor(max_workers=jobs)
+    if not keys:  # every report was kept: the warm kernels are not waited for
+        pool.cancel.set()
+        pool.kill()
+    executor = workers or ThreadPoolExecutor(max_workers=jobs)
     try:
         futures = {executor.submit(writer.write, k): k for k in keys}
         for future in as_completed(futures):

@@ -15,10 +15,13 @@ for once per kernel. Execution follows the notebook's sections (see :mod:`kamlib
 
 from __future__ import annotations
 
+import ast
+import atexit
 import contextlib
 import os
 import signal
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import nbformat
@@ -28,7 +31,15 @@ from nbclient.util import run_sync
 
 from kamlib.run.compose import section_of
 
-__all__ = ["CELL_TIMEOUT", "Cancelled", "Execution", "Failure", "KernelPool", "first_line"]
+__all__ = [
+    "CELL_TIMEOUT",
+    "Cancelled",
+    "Execution",
+    "Failure",
+    "KernelPool",
+    "first_line",
+    "imports_of",
+]
 
 #: default seconds a single cell may run before it is interrupted (``kam report --timeout``)
 CELL_TIMEOUT = 300
@@ -190,6 +201,35 @@ class KernelPool:
         finally:
             nb.cells.pop(0)
 
+    def warm(self, code: str) -> None:
+        """Start this thread's kernel now and run ``code`` in it (the notebooks' imports).
+
+        Whatever goes wrong is left to the first notebook of the thread, which starts a
+        kernel again if need be and records the failure with its section.
+        """
+        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
+        with contextlib.suppress(Exception):
+            self._client(nb).execute(cleanup_kc=False)
+
+    def start(self, jobs: int, code: str) -> ThreadPoolExecutor:
+        """``jobs`` worker threads, each warming its own kernel with ``code`` at once.
+
+        The kernels start, and import what the notebooks use, while the run still loads the
+        data and computes the shared context; the reports are then submitted to the same
+        threads. A barrier makes each warm-up take a thread of its own.
+        """
+        executor = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="kam-report")
+        barrier = threading.Barrier(jobs)
+
+        def warm() -> None:
+            with contextlib.suppress(threading.BrokenBarrierError):
+                barrier.wait(timeout=60)
+            self.warm(code)
+
+        for _ in range(jobs):
+            executor.submit(warm)
+        return executor
+
     def _discard(self, client: _SectionClient) -> None:
         self._local.client = None
         _shutdown(client)
@@ -219,9 +259,30 @@ class KernelPool:
 
 
 def _shutdown(client: NotebookClient) -> None:
+    # nbclient registers its own clean-up at exit while it sets a kernel up, and leaves it
+    # registered when the start is cut short (a kernel killed while starting): ours replaces it
+    atexit.unregister(client._cleanup_kernel)
     if client.km is None:
         return
     try:
         client._cleanup_kernel()  # nbclient's own teardown of a kernel it started
     except Exception:  # noqa: BLE001 - a kernel that is already gone needs no shutdown
         pass
+
+
+def imports_of(*notebooks: nbformat.NotebookNode) -> str:
+    """The top-level import statements of the notebooks' code cells, once each (for
+    :meth:`KernelPool.warm`); a cell that is not plain Python (a magic) is passed over."""
+    statements: dict[str, None] = {}
+    for nb in notebooks:
+        for cell in nb.cells:
+            if cell.cell_type != "code":
+                continue
+            try:
+                tree = ast.parse(cell.source)
+            except SyntaxError:
+                continue
+            for node in tree.body:
+                if isinstance(node, ast.Import | ast.ImportFrom):
+                    statements[ast.unparse(node)] = None
+    return "\n".join(statements)
