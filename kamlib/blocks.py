@@ -75,6 +75,7 @@ def table(
     language: str = "en",
     max_rows: int = 50,
     empty: str | None = None,
+    links: Mapping[str, Sequence[str | None]] | None = None,
 ) -> Html:
     """A formatted table.
 
@@ -93,6 +94,9 @@ def table(
         Longer tables are cut, and the cut is said.
     empty : str, optional
         Sentence shown instead of a table without rows.
+    links : mapping of column -> addresses, optional
+        A link per row for the cells of a column (None: no link), in the rows' order, e.g.
+        an account's report.
     """
     if empty is not None and (df is None or len(df) == 0):
         return paragraph(empty, "missing")
@@ -103,15 +107,17 @@ def table(
     frame = df.reset_index() if index else df
     shown = frame.head(max_rows)
     kinds = {c: formats.get(c) or fmt.default_kind(shown[c]) for c in shown.columns}
+    hrefs = {c: list(v)[: len(shown)] for c, v in (links or {}).items()}
     rows = [
         [
             {
                 "text": fmt.value(kinds[c], value, currency, language),
                 "num": kinds[c] not in ("text", "term", "date"),
+                "href": hrefs[c][i] if c in hrefs else None,
             }
             for c, value in zip(shown.columns, values, strict=True)
         ]
-        for values in shown.itertuples(index=False, name=None)
+        for i, values in enumerate(shown.itertuples(index=False, name=None))
     ]
     columns = [fmt.header(c, language) for c in shown.columns]
     return _render("table", caption, columns, rows, len(shown), len(frame), language=language)

@@ -344,6 +344,7 @@ COLUMNS: dict[str, str] = {
     "otif": N_("OTIF"),
     "overdue": N_("Overdue"),
     "parent_id": N_("Group"),
+    "group_name": N_("Group name"),
     "peers_buying": N_("Peers buying"),
     "product": N_("Product"),
     "promised_date": N_("Promised"),

@@ -90,6 +90,7 @@ def test_candidates_and_fallen_key_accounts():
 def test_group_rollup():
     groups = portfolio.group_rollup(_kpis(), _accounts())
     assert groups.loc["k1", "accounts"] == 2 and groups.loc["k1", "revenue_12m"] == 900
+    assert groups.loc["k1", "group_name"] == _accounts().set_index("account_id").loc["k1", "name"]
     assert groups.loc["k1", "revenue_growth"] == pytest.approx(900 / 800 - 1)
 
 
@@ -150,49 +151,69 @@ def _large_portfolio(n: int = 5000) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def _rows(html: str) -> list[str]:
-    """The first cell of every body row of a rendered table (the account_id)."""
-    return re.findall(r"<tr><td>([^<]*)</td>", html)
+    """The first cell of every body row of a rendered table (the account_id, linked or not)."""
+    return re.findall(r"<tr><td>(?:<a href=\"[^\"]*\">)?([^<]*)", html)
 
 
-def test_a_large_ranking_lists_key_accounts_and_accounts_at_risk():
+def test_a_large_ranking_lists_key_accounts_and_the_worst_at_risk_once():
     kpis, accounts = _large_portfolio()
     analysis = SimpleNamespace(ranking=portfolio.ranking(kpis, accounts))
-    html = portfolio.ranking_table(analysis, Params())
-    rows = _rows(html)
+    risk, green = (
+        portfolio.at_risk_table(analysis, Params()),
+        portfolio.ranking_table(analysis, Params()),
+    )
     # 5,000 accounts: 50 red (A00000, A00100 ... A04900) and 25 key accounts (A00001,
-    # A00201 ... A04801), all green; none both. Listed: 75, worst (the red) first.
-    red = {f"A{i:05d}" for i in range(0, 5000, 100)}
+    # A00201 ... A04801), all green; none both. At risk: the 50 red (no key account among
+    # them, and 50 fit into 100 rows); in good health: the 25 green key accounts
+    red = [f"A{i:05d}" for i in range(0, 5000, 100)]
     key = {f"A{i:05d}" for i in range(1, 5000, 200)}
-    assert len(rows) == 75 and set(rows) == red | key
-    assert set(rows[:50]) == red
+    assert _rows(risk) == red  # worst first: all at 0 points, then by revenue
+    assert set(_rows(green)) == key and len(_rows(green)) == 25
+    assert not set(_rows(risk)) & set(_rows(green))  # no account in both tables
+    # every key account links to its report, no other account does
+    assert 'href="A00001.html"' in green and "href=" not in risk
     # 5,000 - 75 = 4,925 left out, said in the words of the report
     assert (
-        "4,925 accounts that are neither key accounts nor at risk are left out; kpis.csv "
-        "lists all 5,000 accounts."
-    ) in html
-    assert "Key accounts and accounts at risk" in html and "All accounts" not in html
+        "4,925 accounts that are no key accounts are left out; kpis.csv lists all 5,000 accounts."
+    ) in green
+    assert "Key accounts in good health (green)" in green
     german = portfolio.ranking_table(analysis, Params.model_validate({"language": "de"}))
     assert (
-        "4.925 Kunden, die weder Key Accounts noch gefährdet sind, sind hier nicht aufgeführt; "
-        "kpis.csv enthält alle 5.000 Kunden."
+        "4.925 Kunden, die keine Key Accounts sind, sind hier nicht aufgeführt; kpis.csv "
+        "enthält alle 5.000 Kunden."
     ) in german
 
 
-def test_the_ranked_table_says_what_it_leaves_out():
-    # one account neither key nor at risk of 101, and none of 101
+def test_key_accounts_at_risk_are_listed_before_the_cut():
+    # 300 accounts, every 2nd red (150 at risk), key accounts: the 10 smallest red ones (the
+    # last rows of the ranking): all 10 are listed, with the 90 worst other red accounts
+    kpis, accounts = _large_portfolio(300)
+    red = np.arange(300) % 2 == 0
+    kpis = kpis.assign(health_status=np.where(red, "red", "green"))
+    key_ids = [f"A{i:05d}" for i in range(280, 300, 2)]
+    accounts["key_account"] = accounts["account_id"].isin(key_ids)
+    ranked = portfolio.ranking(kpis, accounts)
+    at_risk, healthy = portfolio.listed(ranked)
+    assert len(at_risk) == 100 and set(key_ids) <= set(at_risk.index)
+    assert healthy.empty  # no key account is green
+
+
+def test_the_ranked_tables_say_what_they_leave_out():
+    # one account that is no key account of 101, and none of 101
     assert portfolio.omitted_sentence(1, 101) == (
-        "1 account that is neither a key account nor at risk is left out; kpis.csv lists all "
-        "101 accounts."
+        "1 account that is no key account is left out; kpis.csv lists all 101 accounts."
     )
     assert portfolio.omitted_sentence(0, 250_000) == (
-        "Every account is a key account or at risk; kpis.csv lists all 250,000 accounts."
+        "Every account is listed; kpis.csv lists all 250,000 accounts too."
     )
-    # up to 100 accounts: every account, as before
+    # up to 100 accounts: every account, each in one of the two tables
     kpis, accounts = _large_portfolio(100)
     ranked = portfolio.ranking(kpis, accounts)
-    assert portfolio.listed(ranked) is ranked
+    at_risk, healthy = portfolio.listed(ranked)
+    assert len(at_risk) == 1 and len(healthy) == 99  # A00000 is red
     html = portfolio.ranking_table(SimpleNamespace(ranking=ranked), Params())
-    assert len(_rows(html)) == 100 and "All accounts" in html and "kpis.csv" not in html
+    assert len(_rows(html)) == 99 and "Accounts in good health" in html
+    assert "kpis.csv" not in html
 
 
 def test_the_pareto_curve_of_many_accounts_is_drawn_through_quantile_points():

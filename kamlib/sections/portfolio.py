@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from urllib.parse import quote
 
 import numpy as np
 import pandas as pd
@@ -204,10 +205,11 @@ def fallen_key_accounts(kpis: pd.DataFrame, accounts: pd.DataFrame) -> pd.DataFr
 
 
 def group_rollup(kpis: pd.DataFrame, accounts: pd.DataFrame) -> pd.DataFrame:
-    """Revenue of parent groups: each parent with the accounts whose ``parent_id`` it is."""
+    """Revenue of parent groups: each parent (its name, or its id where the parent is no
+    account of the data) with the accounts whose ``parent_id`` it is."""
     if "parent_id" not in accounts.columns or accounts["parent_id"].isna().all():
         return pd.DataFrame(
-            columns=["accounts", "revenue_12m", "revenue_prev_12m", "revenue_share"]
+            columns=["group_name", "accounts", "revenue_12m", "revenue_prev_12m", "revenue_share"]
         )
     acc = accounts.set_index("account_id")
     group = acc["parent_id"].fillna(pd.Series(acc.index, index=acc.index))
@@ -217,6 +219,10 @@ def group_rollup(kpis: pd.DataFrame, accounts: pd.DataFrame) -> pd.DataFrame:
     out = table.groupby(members).sum()
     out.insert(0, "accounts", members.groupby(members).size())
     out["revenue_growth"] = growth(out["revenue_12m"], out["revenue_prev_12m"])
+    # the group's name: the parent's own, where the parent is an account of the data
+    out.insert(
+        0, "group_name", acc["name"].reindex(out.index).fillna(pd.Series(out.index, out.index))
+    )
     return out.rename_axis("parent_id")
 
 
@@ -320,7 +326,14 @@ def sensitivity_sentence(table: pd.DataFrame, language: str = "en") -> str:
     worst = table.loc[table["spearman"].idxmin()]
     component = COMPONENTS[worst["component"]].label_for(language)
     changes = int(table["status_changes"].max())
-    if worst["spearman"] >= 0.9:
+    if worst["spearman"] >= 0.9 and changes == 0:
+        text = _(
+            "Moving any single weight by 20 % keeps the ranking of the accounts nearly the same "
+            "(lowest rank correlation {rho}, when the weight of “{component}” moves); no "
+            "account changes its traffic light and none moves more than {shift} ranks."
+        )
+        digits = 3
+    elif worst["spearman"] >= 0.9:
         text = n_(
             "Moving any single weight by 20 % keeps the ranking of the accounts nearly the same "
             "(lowest rank correlation {rho}, when the weight of “{component}” moves); at most "
@@ -492,86 +505,100 @@ def _lights(ranked: pd.DataFrame, language: str) -> pd.DataFrame:
     return ranked.assign(health_status=ranked["health_status"].map(names))
 
 
-def at_risk_table(a: PortfolioAnalysis, params) -> blocks.Html:
-    """The red and yellow accounts, worst first."""
-    _, n_ = translator(params.language)
-    return blocks.table(
-        _lights(a.ranking.loc[a.ranking["health_status"] != "green"], params.language),
-        {"revenue_12m": "money", "health_score": "int"},
-        caption=_("Accounts at risk (red and yellow)"),
-        index=True,
-        currency=params.currency,
-        language=params.language,
-        empty=_("No account is red or yellow."),
-    )
-
-
-#: the rows of the ranked table; a longer ranking lists only the key accounts and the accounts
-#: at risk (the full ranking is in kpis.csv)
+#: the rows a ranked table shows at most; a portfolio of more accounts lists its key accounts
+#: (and, of the accounts at risk, as many more of the worst as fit): the full ranking is in
+#: kpis.csv
 RANKED_ROWS = 100
 
 
-def listed(ranked: pd.DataFrame, rows: int = RANKED_ROWS) -> pd.DataFrame:
-    """The accounts of the ranked table, worst first.
+def listed(ranked: pd.DataFrame, rows: int = RANKED_ROWS) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The accounts of the two ranked tables, worst first: those at risk (red or yellow) and
+    those in good health (green); each account in one of them at most.
 
-    Every account of a ranking of up to ``rows`` accounts; of a longer one, the key accounts
-    and the accounts at risk (red or yellow), as a table of every account would be cut after
+    A ranking of up to ``rows`` accounts is listed whole. Of a longer one, the accounts at
+    risk are the key accounts at risk and, up to ``rows`` in all, the worst other accounts;
+    those in good health are the key accounts: a table of every account would be cut after
     the ``rows`` worst and never show a key account in good health.
     """
+    risk = (ranked["health_status"] != "green").to_numpy()
     if len(ranked) <= rows:
-        return ranked
+        return ranked.loc[risk], ranked.loc[~risk]
     key = ranked["key_account"].astype("boolean").fillna(False).to_numpy(dtype=bool)
-    return ranked.loc[key | (ranked["health_status"] != "green").to_numpy()]
+    others = np.flatnonzero(risk & ~key)[: max(0, rows - int((risk & key).sum()))]
+    shown = risk & key
+    shown[others] = True
+    return ranked.loc[shown], ranked.loc[~risk & key]
+
+
+def _ranked_table(a: PortfolioAnalysis, params, shown: pd.DataFrame, caption: str, empty: str):
+    """A ranked table, each key account linked to its report (``<account_id>.html``)."""
+    links = [
+        f"{quote(account_id)}.html" if key is True else None
+        for account_id, key in zip(shown.index, shown["key_account"], strict=True)
+    ]
+    return blocks.table(
+        _lights(shown, params.language),
+        {"revenue_12m": "money", "health_score": "int"},
+        caption=caption,
+        index=True,
+        currency=params.currency,
+        language=params.language,
+        max_rows=RANKED_ROWS,
+        empty=empty,
+        links={"account_id": links},
+    )
+
+
+def at_risk_table(a: PortfolioAnalysis, params) -> blocks.Html:
+    """The accounts at risk (red and yellow), worst first (:func:`listed`)."""
+    _, n_ = translator(params.language)
+    return _ranked_table(
+        a,
+        params,
+        listed(a.ranking)[0],
+        _("Accounts at risk (red and yellow)"),
+        _("No account is red or yellow."),
+    )
 
 
 def ranking_table(a: PortfolioAnalysis, params) -> blocks.Html:
-    """Every account ranked by health, worst first, or the accounts that matter most.
-
-    A portfolio of more than :data:`RANKED_ROWS` accounts lists its key accounts and its
-    accounts at risk (:func:`listed`), followed by a sentence saying how many accounts are left
-    out and that ``kpis.csv`` has them all.
-    """
+    """The accounts in good health (green), worst first; of a portfolio of more than
+    :data:`RANKED_ROWS` accounts the key accounts, followed by a sentence saying how many
+    accounts both tables leave out and that ``kpis.csv`` has them all."""
     language = params.language
     _, n_ = translator(language)
-    formats = {"revenue_12m": "money", "health_score": "int"}
+    at_risk, healthy = listed(a.ranking)
     if len(a.ranking) <= RANKED_ROWS:
-        return blocks.table(
-            _lights(a.ranking, language),
-            formats,
-            caption=_("All accounts"),
-            index=True,
-            currency=params.currency,
-            language=language,
-            max_rows=RANKED_ROWS,
+        return _ranked_table(
+            a,
+            params,
+            healthy,
+            _("Accounts in good health (green)"),
+            _("No account is green."),
         )
-    shown = listed(a.ranking)
-    table = blocks.table(
-        _lights(shown, language),
-        formats,
-        caption=_("Key accounts and accounts at risk"),
-        index=True,
-        currency=params.currency,
-        language=language,
-        max_rows=RANKED_ROWS,
-        empty=_("No account is a key account or at risk."),
+    table = _ranked_table(
+        a,
+        params,
+        healthy,
+        _("Key accounts in good health (green)"),
+        _("No key account is green."),
     )
-    note = omitted_sentence(len(a.ranking) - len(shown), len(a.ranking), language)
+    omitted = len(a.ranking) - len(at_risk) - len(healthy)
+    note = omitted_sentence(omitted, len(a.ranking), language)
     return blocks.Html(table + blocks.paragraph(note, "note"))
 
 
 def omitted_sentence(omitted: int, total: int, language: str = "en") -> str:
-    """What the ranked table leaves out of ``total`` accounts, and where the full ranking is."""
+    """What the ranked tables leave out of ``total`` accounts, and where the full ranking is."""
     _, n_ = translator(language)
     everyone = fmt.number(total, 0, language)
     if omitted == 0:
-        return _(
-            "Every account is a key account or at risk; kpis.csv lists all {total} accounts."
-        ).format(total=everyone)
+        return _("Every account is listed; kpis.csv lists all {total} accounts too.").format(
+            total=everyone
+        )
     return n_(
-        "{n} account that is neither a key account nor at risk is left out; kpis.csv lists "
-        "all {total} accounts.",
-        "{n} accounts that are neither key accounts nor at risk are left out; kpis.csv lists "
-        "all {total} accounts.",
+        "{n} account that is no key account is left out; kpis.csv lists all {total} accounts.",
+        "{n} accounts that are no key accounts are left out; kpis.csv lists all {total} accounts.",
         omitted,
     ).format(n=fmt.number(omitted, 0, language), total=everyone)
 
