@@ -170,3 +170,31 @@ def test_python_m_kamlib_is_kam():
         [sys.executable, "-m", "kamlib", "--help"], capture_output=True, text=True, timeout=60
     )
     assert done.returncode == 0 and "kam: key account monitoring" in done.stdout
+
+
+def test_the_progress_bar_knows_its_total_and_estimates_the_time_left(
+    tmp_path, demo, monkeypatch
+):
+    """On a terminal, ``kam report`` counts reports against the number it will write
+    (``2/3``, never ``2/?``) and shows the time left."""
+    import io
+
+    from rich.console import Console
+    from typer.testing import CliRunner
+
+    from kamlib import cli
+
+    screen = io.StringIO()
+    monkeypatch.setattr(
+        cli, "err", Console(file=screen, force_terminal=True, width=120, highlight=False)
+    )
+    monkeypatch.setenv("KAM_CACHE_DIR", str(tmp_path / "cache"))
+    args = ["report", "--data", str(demo), "--out", str(tmp_path / "out"), "KA-001", "KA-002"]
+    done = CliRunner().invoke(cli.app, args)
+    assert done.exit_code == 0, done.output
+    shown = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", screen.getvalue())  # terminal codes out
+    # two account reports and the portfolio report: 3 in all, counted as they finish
+    assert re.search(r"reports .* 0/3 ", shown) and re.search(r" 3/3 ", shown), shown[-2000:]
+    assert "/?" not in shown
+    # the estimate of the time left: "left 0:00:02" once the first report is done
+    assert re.search(r"left -?\d+:\d\d:\d\d", shown), shown[-2000:]
