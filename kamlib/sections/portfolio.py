@@ -330,7 +330,7 @@ def sensitivity_sentence(table: pd.DataFrame, language: str = "en") -> str:
         text = _(
             "Moving any single weight by 20 % keeps the ranking of the accounts nearly the same "
             "(lowest rank correlation {rho}, when the weight of “{component}” moves); no "
-            "account changes its traffic light and none moves more than {shift} ranks."
+            "account changes its traffic light, and the largest shift in rank is {shift}."
         )
         digits = 3
     elif worst["spearman"] >= 0.9:
