@@ -35,6 +35,10 @@ test: $(STAMP) ## Run all tests: unit, notebooks (nbval), end-to-end, lint
 	$(BIN)/pytest
 	$(BIN)/pytest -p no:cacheprovider --nbval-lax --nbval-current-env notebooks
 
+.PHONY: approve-visual
+approve-visual: $(STAMP) ## After an intended change of the reports' look: rewrite the visual tests' approved images
+	KAM_APPROVE=1 $(BIN)/pytest -q tests/test_visual.py
+
 .PHONY: fuzz
 fuzz: $(STAMP) ## kam report on 30 generated edge-case datasets; prints how many reports were lost
 	$(BIN)/python tests/fuzz.py --datasets 30 --jobs $(JOBS)

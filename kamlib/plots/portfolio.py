@@ -8,7 +8,7 @@ from matplotlib.figure import Figure
 
 from kamlib import format as fmt
 from kamlib.i18n import translator
-from kamlib.plots import PALETTE, NumberFormatter, figure
+from kamlib.plots import PALETTE, NumberFormatter, category_axis, figure, legend
 from kamlib.sections.portfolio import PortfolioAnalysis
 
 __all__ = ["CURVE_POINTS", "concentration_trend", "curve_points", "pareto_curve"]
@@ -54,8 +54,22 @@ def pareto_curve(a: PortfolioAnalysis, params) -> Figure:
     table = a.pareto
     language = params.language
     _, n_ = translator(language)
+    counts = table["abc_class"].value_counts()
+    class_a = table.loc[table["abc_class"] == "A", "cumulative_share"]
+    if len(class_a):
+        title = n_(
+            "{n} of {total} accounts (class A) brings {share} of the revenue",
+            "{n} of {total} accounts (class A) bring {share} of the revenue",
+            len(class_a),
+        ).format(
+            n=fmt.number(len(class_a), 0, language),
+            total=fmt.number(len(table), 0, language),
+            share=fmt.pct(class_a.max(), 0, language),
+        )
+    else:
+        title = _("Pareto curve with ABC classes")
     fig, ax = figure(
-        _("Pareto curve with ABC classes"),
+        title,
         ylabel=_("cumulative share of revenue (%)"),
         xlabel=_("share of accounts, largest first (%)"),
         language=language,
@@ -64,8 +78,7 @@ def pareto_curve(a: PortfolioAnalysis, params) -> Figure:
     drawn = curve_points(table)
     x = [0.0, *(drawn["account_share"] * 100)]
     y = [0.0, *(drawn["cumulative_share"] * 100)]
-    ax.plot(x, y, color="black", lw=1)
-    counts = table["abc_class"].value_counts()
+    ax.plot(x, y, color="#1c2833", lw=1)
     for cls, colour in _CLASS_COLOURS.items():
         part = drawn.loc[drawn["abc_class"] == cls]
         ax.scatter(
@@ -83,7 +96,8 @@ def pareto_curve(a: PortfolioAnalysis, params) -> Figure:
     ax.plot([0, 100], [0, 100], color=PALETTE["peer"], lw=0.8, ls="--", label=_("equal shares"))
     ax.set_xlim(0, 100)
     ax.set_ylim(0, 102)
-    ax.legend(loc="lower right", fontsize=8, frameon=False)
+    ax.set_yticks([0, 20, 40, 60, 80, 95])
+    legend(ax)
     return fig
 
 
@@ -92,27 +106,41 @@ def concentration_trend(a: PortfolioAnalysis, params) -> Figure:
     history = a.history
     language = params.language
     _, n_ = translator(language)
+    last = history.iloc[-1] if len(history) else None
+    if last is None or fmt.is_missing(last["top5_share"]) or fmt.is_missing(last["top1_share"]):
+        title = _("Dependency on the largest accounts")
+    else:
+        title = _(
+            "The five largest accounts bring {top5} of the revenue, the largest alone {top1}"
+        ).format(
+            top5=fmt.pct(last["top5_share"], 0, language),
+            top1=fmt.pct(last["top1_share"], 0, language),
+        )
     fig, ax = figure(
-        _("Dependency on the largest accounts"),
+        title,
         ylabel=_("share of revenue (%)"),
         xlabel=_("12 months ending"),
         language=language,
+        height=1.9,
     )
     labels = [fmt.month(d, language) for d in history.index]
+    x = range(len(labels))
     ax.plot(
-        labels,
+        x,
         history["top5_share"] * 100,
         marker="o",
         color=PALETTE["account"],
         label=_("five largest accounts"),
     )
     ax.plot(
-        labels,
+        x,
         history["top1_share"] * 100,
-        marker="o",
+        marker="s",
+        ls="--",
         color=PALETTE["warn"],
         label=_("largest account"),
     )
+    category_axis(ax, labels)
     ax.set_ylim(0, 100)
-    ax.legend(fontsize=8, frameon=False)
+    legend(ax)
     return fig

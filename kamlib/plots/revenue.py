@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import numpy as np
 from matplotlib.figure import Figure
 
 from kamlib import format as fmt
 from kamlib.i18n import translator
-from kamlib.plots import PALETTE, AmountFormatter, figure, month_axis
+from kamlib.plots import PALETTE, AmountFormatter, category_axis, figure, legend, month_axis
 from kamlib.sections.revenue import RevenueAnalysis
 
 __all__ = ["trend", "seasonality"]
@@ -22,8 +23,23 @@ def trend(a: RevenueAnalysis, params) -> Figure | None:
         return None
     language = params.language
     _, n_ = translator(language)
+    growth, ahead = a.kpi.get("revenue_growth"), a.kpi.get("forecast_12m")
+    if fmt.is_missing(growth):
+        title = _("Monthly revenue and forecast")
+    elif fc is None or not len(fc) or fmt.is_missing(ahead):
+        title = _("Monthly revenue: {growth} against the previous 12 months").format(
+            growth=fmt.pct(growth, 1, language, signed=True)
+        )
+    else:
+        title = _(
+            "Monthly revenue: {growth} against the previous 12 months, "
+            "{forecast} forecast for the next 12"
+        ).format(
+            growth=fmt.pct(growth, 1, language, signed=True),
+            forecast=fmt.money(ahead, currency, language),
+        )
     fig, ax = figure(
-        _("Monthly revenue and forecast"),
+        title,
         ylabel=_("revenue per month ({currency})").format(currency=currency),
         language=language,
     )
@@ -38,6 +54,7 @@ def trend(a: RevenueAnalysis, params) -> Figure | None:
             label=_("moving annual total / 12"),
         )
     if fc is not None and len(fc):
+        ax.plot(fc.index, fc["mean"], color=PALETTE["forecast"], lw=1.6, label=_("forecast"))
         ax.fill_between(
             fc.index,
             fc["lower_95"],
@@ -56,10 +73,9 @@ def trend(a: RevenueAnalysis, params) -> Figure | None:
             lw=0,
             label=_("80 % interval"),
         )
-        ax.plot(fc.index, fc["mean"], color=PALETTE["forecast"], lw=1.6, label=_("forecast"))
     ax.yaxis.set_major_formatter(AmountFormatter(language))
     month_axis(ax, language)
-    ax.legend(loc="upper left", fontsize=8, frameon=False, ncol=3)
+    legend(ax)
     return fig
 
 
@@ -70,11 +86,25 @@ def seasonality(a: RevenueAnalysis, params) -> Figure | None:
         return None
     language = params.language
     _, n_ = translator(language)
-    fig, ax = figure(
-        _("Seasonal pattern"), ylabel=_("effect (% of an average month)"), language=language
-    )
-    colours = [PALETTE["account"] if v >= 0 else PALETTE["warn"] for v in pattern.to_numpy()]
+    values = pattern.to_numpy(dtype=float)
+    if not np.isfinite(values).any():
+        return None
     names = [fmt.month_name(m, language) for m in pattern.index]
-    ax.bar(names, pattern.to_numpy() * 100, color=colours)
-    ax.axhline(0, color="black", lw=0.8)
+    best, worst = int(np.nanargmax(values)), int(np.nanargmin(values))
+    fig, ax = figure(
+        _(
+            "Seasonal pattern: {best} strongest ({best_effect}), {worst} weakest ({worst_effect})"
+        ).format(
+            best=names[best],
+            best_effect=fmt.pct(values[best], 0, language, signed=True),
+            worst=names[worst],
+            worst_effect=fmt.pct(values[worst], 0, language, signed=True),
+        ),
+        ylabel=_("effect (% of an average month)"),
+        language=language,
+    )
+    colours = [PALETTE["account"] if v >= 0 else PALETTE["warn"] for v in values]
+    ax.bar(range(len(names)), values * 100, color=colours, width=0.7)
+    category_axis(ax, names)
+    ax.axhline(0, color="#1c2833", lw=0.8)
     return fig

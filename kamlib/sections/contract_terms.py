@@ -57,7 +57,7 @@ __all__ = [
     "open_orders",
     "open_orders_table",
     "otif_by_month",
-    "overdue_table",
+    "overdue_summary",
     "overdue_trend",
     "payment_sentences",
     "payments",
@@ -525,16 +525,17 @@ def ageing_table(a: ContractAnalysis, params) -> blocks.Html:
     )
 
 
-def overdue_table(a: ContractAnalysis, params) -> blocks.Html:
-    """The overdue amount at each of the last 12 month ends."""
+def overdue_summary(a: ContractAnalysis, params) -> blocks.Html:
+    """The overdue amount at the last 12 month ends, when it was zero at each: one sentence
+    instead of twelve zeros. Otherwise nothing: the chart
+    (:func:`kamlib.plots.contract_terms.overdue_trend`) shows the months; without invoices,
+    the payment statements say so already."""
     _, n_ = translator(params.language)
-    return blocks.table(
-        a.overdue.reset_index() if len(a.overdue) else None,
-        {"month_end": "date", "overdue": "money"},
-        caption=_("Overdue amount at each month end"),
-        currency=params.currency,
-        language=params.language,
-        empty=_("No invoices for this account."),
+    if a.overdue is None or a.overdue.empty or (a.overdue > 0).any():
+        return blocks.Html("")
+    return blocks.paragraph(
+        _("No invoice was overdue at any of the last {n} month ends.").format(n=len(a.overdue)),
+        "missing",
     )
 
 
