@@ -346,3 +346,33 @@ def test_a_dataset_of_one_account_gets_every_report(tmp_path):
     assert result.portfolio.status == "ok" and result.results[0].status == "ok"
     page = (tmp_path / "out" / "portfolio.html").read_text()
     assert "no ranking whose robustness could be tested" in page
+
+
+def test_the_next_notebook_of_a_kernel_starts_with_an_empty_namespace(tmp_path):
+    """Names, cached outputs and pyplot figures of one notebook are gone in the next."""
+    from kamlib.run.kernels import KernelPool
+
+    first = new_notebook(
+        cells=[
+            new_code_cell(
+                "secret = 42\n_private = 1\nimport matplotlib.pyplot as plt\nplt.figure()"
+            ),
+            new_code_cell("secret"),  # a cached output: Out[2], _2
+        ]
+    )
+    second = new_notebook(
+        cells=[
+            new_code_cell(
+                "import matplotlib.pyplot as plt\n"
+                "print(sorted(n for n in ('secret', '_private', 'plt', '_2') if n in globals()),"
+                " len(Out), plt.get_fignums())"
+            )
+        ]
+    )
+    pool = KernelPool(tmp_path)
+    try:
+        assert not pool.execute(first).failures
+        assert not pool.execute(second).failures
+    finally:
+        pool.close()
+    assert second.cells[0].outputs[0]["text"] == "['plt'] 0 []\n"

@@ -31,7 +31,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -328,6 +328,31 @@ def write_kpis(kpis: pd.DataFrame, folder: OutputFolder) -> None:
 
 
 @dataclass
+class Executed:
+    """A report's notebook as its kernel left it (:meth:`ReportWriter.execute`).
+
+    Attributes
+    ----------
+    key : str
+        The account id, or :data:`PORTFOLIO`.
+    nb : nbformat.NotebookNode
+        The executed notebook.
+    failures : list of Failure
+        The sections that failed.
+    died : bool
+        Whether the kernel died (or never started).
+    started : float
+        ``time.perf_counter()`` when the report was begun.
+    """
+
+    key: str
+    nb: nbformat.NotebookNode
+    failures: list[Failure]
+    died: bool
+    started: float
+
+
+@dataclass
 class Built:
     """One report made in memory by :meth:`ReportWriter.build`, for :meth:`ReportWriter.save`.
 
@@ -407,11 +432,15 @@ class ReportWriter:
     def build(self, key: str) -> Built | None:
         """Make the report of ``key`` in memory (nothing is written); None when the run was
         stopped."""
+        executed = self.execute(key)
+        return None if executed is None else self.render(executed)
+
+    def execute(self, key: str) -> Executed | None:
+        """Execute the notebook of ``key`` in this thread's kernel, the part of a report that
+        needs the kernel; None when the run was stopped."""
         t0 = time.perf_counter()
-        is_portfolio = key == PORTFOLIO
-        source = self.portfolio_nb if is_portfolio else self.account_nb
-        params = self.common if is_portfolio else {**self.common, "account_id": key}
-        language = (self.store.defaults if is_portfolio else self.store(key)).language
+        source = self.portfolio_nb if key == PORTFOLIO else self.account_nb
+        params = self.common if key == PORTFOLIO else {**self.common, "account_id": key}
         nb = number_cells(parameterize_notebook(copy.deepcopy(source), params, report_mode=True))
         try:
             execution = self.pool.execute(nb)
@@ -422,6 +451,15 @@ class ReportWriter:
             failures, died = [Failure("kernel", None, first_line(exc))], True
         if self.pool.cancel.is_set():
             return None
+        return Executed(key, nb, failures, died, t0)
+
+    def render(self, executed: Executed) -> Built:
+        """The report of an executed notebook: its audit notebook, HTML and PDF. It needs no
+        kernel, so a run renders one report while its kernel executes the next."""
+        key, nb, failures, t0 = executed.key, executed.nb, executed.failures, executed.started
+        died = executed.died
+        is_portfolio = key == PORTFOLIO
+        language = (self.store.defaults if is_portfolio else self.store(key)).language
         audit = nbformat.writes(audit_notebook(nb, failures, self.store.defaults.language))
         essential = {c.metadata["kam"]["section"] for c in nb.cells if is_essential(c)}
         digest = None if is_portfolio else digest_of(nb)
@@ -496,21 +534,35 @@ def _write_all(
         pool.cancel.set()
         pool.kill()
     executor = workers or ThreadPoolExecutor(max_workers=jobs)
+    # one thread renders (HTML, PDF, files) what the kernels executed: the process renders one
+    # report while a kernel executes the next, even with one job
+    renderer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kam-render")
+
+    def execute(key: str) -> Future | None:
+        executed = writer.execute(key)
+        if executed is None:
+            return None
+        return renderer.submit(lambda: writer.save(writer.render(executed)))
+
     try:
-        futures = {executor.submit(writer.write, k): k for k in keys}
-        for future in as_completed(futures):
-            res = future.result()
-            if res is None:
-                continue
-            result.add(res)
-            if on_progress:
-                on_progress(res)
+        pending = {executor.submit(execute, k) for k in keys}
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                value = future.result()
+                if isinstance(value, Future):  # executed: now being rendered
+                    pending.add(value)
+                elif value is not None:
+                    result.add(value)
+                    if on_progress:
+                        on_progress(value)
     except KeyboardInterrupt:
         previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C waits
         try:
             pool.cancel.set()
             pool.kill()
             executor.shutdown(wait=True, cancel_futures=True)
+            renderer.shutdown(wait=True, cancel_futures=True)
             pool.close()
             writer.folder.sweep()
         finally:
@@ -519,4 +571,5 @@ def _write_all(
         raise Interrupted(written, len(keys)) from None
     finally:
         executor.shutdown(wait=True)
+        renderer.shutdown(wait=True)
         pool.close()
