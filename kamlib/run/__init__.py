@@ -8,11 +8,31 @@
 * :mod:`kamlib.run.output`: the output folder: write check, lock, atomic writes.
 """
 
-from kamlib.run.compose import compose_account_notebook, notebooks_dir, portfolio_notebook
-from kamlib.run.flow import PORTFOLIO, Interrupted, run, write_kpis
-from kamlib.run.kernels import CELL_TIMEOUT, Failure
-from kamlib.run.outcome import AccountResult, RunResult
-from kamlib.run.render import export_html
+import importlib
+
+#: where each name lives: a submodule is imported on first use, so that ``kam report`` can
+#: start its kernels (:mod:`kamlib.run.kernels`) before it imports the analysis code
+_HOMES = {
+    "CELL_TIMEOUT": "kernels",
+    "Failure": "kernels",
+    "PORTFOLIO": "flow",
+    "Interrupted": "flow",
+    "run": "flow",
+    "write_kpis": "flow",
+    "AccountResult": "outcome",
+    "RunResult": "outcome",
+    "compose_account_notebook": "compose",
+    "notebooks_dir": "compose",
+    "portfolio_notebook": "compose",
+    "export_html": "render",
+}
+
+
+def __getattr__(name: str):
+    if name not in _HOMES:
+        raise AttributeError(f"module 'kamlib.run' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"kamlib.run.{_HOMES[name]}"), name)
+
 
 __all__ = [
     "CELL_TIMEOUT",

@@ -52,7 +52,6 @@ from kamlib.context import (
 )
 from kamlib.data import Dataset
 from kamlib.errors import KamError
-from kamlib.forecast import MODEL_MODULES
 from kamlib.i18n import translator
 from kamlib.key_accounts import KeySelection
 from kamlib.kpis import KPI_COLUMNS
@@ -78,7 +77,7 @@ from kamlib.run.kernels import (
     Failure,
     KernelPool,
     first_line,
-    imports_of,
+    warm_up_code,
 )
 from kamlib.run.outcome import (
     PORTFOLIO,
@@ -122,6 +121,7 @@ def run(
     force: bool = False,
     scheduler: str | None = None,
     cluster: str | None = None,
+    warm: tuple[KernelPool, ThreadPoolExecutor] | None = None,
 ) -> RunResult:
     """Write every report of a run into ``out``; see the module docstring for the flow.
 
@@ -165,6 +165,9 @@ def run(
     cluster : str, optional
         ``local:N``: the same on a Dask cluster of N worker processes started for the run;
         excludes ``scheduler``.
+    warm : (KernelPool, ThreadPoolExecutor), optional
+        Kernels already started for this run (:func:`~kamlib.run.kernels.prestart`, by the
+        command line before it imports the analysis code); default: started here.
 
     Raises
     ------
@@ -175,22 +178,21 @@ def run(
         On Ctrl-C (KeyboardInterrupt): kernels ended, no temporary file left.
     """
     started = time.perf_counter()
-    _check_arguments(jobs, timeout)
-    on_cluster.check_arguments(scheduler, cluster, jobs)
-    out = Path(out)
-    check_writable(out)
-    folder_of_notebooks = Path(notebooks) if notebooks is not None else notebooks_dir()
-    account_nb = compose_account_notebook(folder_of_notebooks)
-    portfolio_nb = portfolio_notebook(folder_of_notebooks)
-    pool = KernelPool(folder_of_notebooks, timeout, threading.Event())
-    # the kernels start, and import what the notebooks use, while the data is loaded and the
-    # context computed: a kernel's start is otherwise the longest wait of a short run
-    local = scheduler is None and cluster is None
-    warm_up = "\n".join(
-        [imports_of(account_nb, portfolio_nb), *map("import {}".format, MODEL_MODULES)]
-    )
-    workers = pool.start(jobs, warm_up) if local else None
+    pool, workers = warm if warm is not None else (None, None)
     try:
+        _check_arguments(jobs, timeout)
+        on_cluster.check_arguments(scheduler, cluster, jobs)
+        out = Path(out)
+        check_writable(out)
+        folder_of_notebooks = Path(notebooks) if notebooks is not None else notebooks_dir()
+        account_nb = compose_account_notebook(folder_of_notebooks)
+        portfolio_nb = portfolio_notebook(folder_of_notebooks)
+        if pool is None:
+            pool = KernelPool(folder_of_notebooks, timeout, threading.Event())
+            # the kernels start, and import what the notebooks use, while the data is loaded
+            # and the context computed: a kernel's start is otherwise the longest wait
+            if scheduler is None and cluster is None:
+                workers = pool.start(jobs, warm_up_code(folder_of_notebooks))
         data_path = Path(data).resolve()
         params_abs = str(Path(params_dir).resolve()) if params_dir else ""
         key = context_key(str(data_path), as_of or "") if use_cache else None
@@ -289,7 +291,8 @@ def run(
             folder.write("summary.json", json.dumps(content, indent=2, default=str))
         return result
     except BaseException:
-        _stop(pool, workers)
+        if pool is not None:
+            _stop(pool, workers)
         raise
 
 

@@ -29,7 +29,11 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, DeadKernelError
 from nbclient.util import run_sync
 
-from kamlib.run.compose import section_of
+from kamlib.run.compose import (
+    compose_account_notebook,
+    portfolio_notebook,
+    section_of,
+)
 
 __all__ = [
     "CELL_TIMEOUT",
@@ -39,6 +43,8 @@ __all__ = [
     "KernelPool",
     "first_line",
     "imports_of",
+    "prestart",
+    "warm_up_code",
 ]
 
 #: default seconds a single cell may run before it is interrupted (``kam report --timeout``)
@@ -185,6 +191,8 @@ class KernelPool:
                     "traceback": [],
                 },
                 kernel_name="python3",
+                # nothing of a kernel is kept when the run ends: no graceful shutdown to wait for
+                shutdown_kernel="immediate",
                 resources={"metadata": {"path": self.cwd}},
                 # the kernel listens on 127.0.0.1 only; its start-up warning about
                 # unencrypted TCP would otherwise reach every scheduler log
@@ -310,3 +318,19 @@ def imports_of(*notebooks: nbformat.NotebookNode) -> str:
                 if isinstance(node, ast.Import | ast.ImportFrom):
                     statements[ast.unparse(node)] = None
     return "\n".join(statements)
+
+
+def warm_up_code(notebooks) -> str:
+    """What a kernel runs while it warms up: the imports of the report notebooks in the folder
+    ``notebooks`` and the modules fitting a forecast imports (:data:`kamlib.forecast.MODEL_MODULES`,
+    read in the kernel: this process need not import the forecasts for it)."""
+    imports = imports_of(compose_account_notebook(notebooks), portfolio_notebook(notebooks))
+    models = "import importlib as _i, kamlib.forecast as _f\nfor _m in _f.MODEL_MODULES:\n    _i.import_module(_m)"
+    return f"{imports}\n{models}"
+
+
+def prestart(notebooks, jobs: int, timeout: int = CELL_TIMEOUT):
+    """Kernels for a run of ``jobs`` jobs on the notebooks in ``notebooks``, started and
+    warming up now (for :func:`kamlib.run.flow.run`'s ``warm``)."""
+    pool = KernelPool(notebooks, timeout, threading.Event())
+    return pool, pool.start(jobs, warm_up_code(notebooks))
