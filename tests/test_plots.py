@@ -215,3 +215,24 @@ def test_years_are_whole_even_from_a_float_index():
     fig = market.wallet_share(SimpleNamespace(wallet=wallet), Params())
     assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["2025", "2026 (to date)"]
     assert fig.axes[0].get_title(loc="left").endswith("in 2025")
+
+
+def test_a_full_score_from_one_component_keeps_its_points_inside_the_chart(tmp_path):
+    """An account scored on revenue growth alone, at 100 points (as most accounts of a purchase
+    log): the points written beside the bar that ends at 100 stay inside the chart."""
+    months = pd.date_range("2023-01-15", periods=24, freq="MS") + pd.Timedelta(days=14)
+    (tmp_path / "data").mkdir()
+    pd.DataFrame({"account_id": ["C1"], "name": ["One"]}).to_csv(
+        tmp_path / "data" / "accounts.csv", index=False
+    )
+    pd.DataFrame(
+        {
+            "date": months.strftime("%Y-%m-%d"),
+            "account_id": "C1",
+            "net_revenue": [100.0] * 12 + [200.0] * 12,
+        }
+    ).to_csv(tmp_path / "data" / "sales.csv", index=False)
+    ctx = kamlib.context.account_context(data=str(tmp_path / "data"), account_id="C1")
+    assert ctx.frames.kpi["health_score"] == 100
+    fig = health.contributions(ctx.frames.kpi, ctx.params)
+    assert _problems("health", fig) == []

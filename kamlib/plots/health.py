@@ -15,6 +15,7 @@ from kamlib.plots import (
     NOTE_SIZE,
     PAD,
     PALETTE,
+    RIGHT,
     STATUS_COLORS,
     STATUS_MARKERS,
     TEXT_SIZE,
@@ -125,6 +126,8 @@ def contributions(kpi: pd.Series, params) -> Figure:
     ax.set_yticks(range(n + 1), [*names, total_name])
     ax.get_yticklabels()[-1].set_fontweight("bold")
     ax.set_ylim(n + 0.6, -0.6)
-    ax.set_xlim(0, 100)
+    # room on the right for the points written beside a bar that ends at 100
+    ax.set_xlim(0, 100 + 100 * (text_width("100.0") + 0.1) / (fig.get_figwidth() - left - RIGHT))
     ax.set_xticks(range(0, 101, 10))
+    ax.spines["bottom"].set_bounds(0, 100)
     return fig
