@@ -141,6 +141,9 @@ def concentration_trend(a: PortfolioAnalysis, params) -> Figure:
         label=_("largest account"),
     )
     category_axis(ax, labels)
-    ax.set_ylim(0, 100)
+    # the axis ends a step above the highest share: shares of a few per cent would lie flat
+    # on an axis to 100
+    highest = float(np.nanmax(history[["top5_share", "top1_share"]].to_numpy(), initial=0)) * 100
+    ax.set_ylim(0, min(100, max(5, np.ceil(highest * 1.25 / 5) * 5)))
     legend(ax)
     return fig
