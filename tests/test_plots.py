@@ -236,3 +236,18 @@ def test_a_full_score_from_one_component_keeps_its_points_inside_the_chart(tmp_p
     assert ctx.frames.kpi["health_score"] == 100
     fig = health.contributions(ctx.frames.kpi, ctx.params)
     assert _problems("health", fig) == []
+
+
+def test_no_component_with_data_draws_no_health_chart(tmp_path):
+    """An account without a row in any table: its health cannot be judged, and there is no
+    chart of points (the report says so in words)."""
+    (tmp_path / "data").mkdir()
+    pd.DataFrame({"account_id": ["A1", "A2"], "name": ["One", "Two"]}).to_csv(
+        tmp_path / "data" / "accounts.csv", index=False
+    )
+    pd.DataFrame({"date": ["2025-01-15"], "account_id": ["A2"], "net_revenue": [100.0]}).to_csv(
+        tmp_path / "data" / "sales.csv", index=False
+    )
+    ctx = kamlib.context.account_context(data=str(tmp_path / "data"), account_id="A1")
+    assert np.isnan(ctx.frames.kpi["health_score"])
+    assert health.contributions(ctx.frames.kpi, ctx.params) is None

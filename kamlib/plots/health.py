@@ -29,9 +29,10 @@ __all__ = ["contributions"]
 _ROW = 0.21
 
 
-def contributions(kpi: pd.Series, params) -> Figure:
+def contributions(kpi: pd.Series, params) -> Figure | None:
     """The health score as a waterfall, a component per row: each component's points (in its
-    traffic light's colour and shape), the points it could have added in grey, the score last.
+    traffic light's colour and shape), the points it could have added in grey, the score last;
+    None when no component has data.
 
     Parameters
     ----------
@@ -43,6 +44,8 @@ def contributions(kpi: pd.Series, params) -> Figure:
     table = breakdown(kpi, params)
     health_score = kpi["health_score"]
     rows = table.loc[table["contribution"].notna()]
+    if rows.empty:  # no component has data: the breakdown says the health cannot be judged
+        return None
     language = params.language
     _, n_ = translator(language)
     names = [COMPONENTS[k].short_for(language) for k in rows.index]
