@@ -61,12 +61,12 @@ class Handler:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
-        if self.delay:
-            await asyncio.sleep(self.delay)
         with self.lock:
             self.received.append(
                 Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content)
             )
+        if self.delay:  # the message is queued; the reply is slow to leave
+            await asyncio.sleep(self.delay)
         if self.drop_after_data & set(envelope.rcpt_tos):
             server.transport.abort()  # the content is here; the reply never leaves
         return "250 OK: queued"

@@ -217,9 +217,9 @@ def test_an_interrupted_run_and_its_rerun_deliver_each_mail_once(made, reports, 
     ]
     run = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60
-    while len(server.handler.received) < 1 and time.monotonic() < deadline:
+    while len(server.handler.received) < 2 and time.monotonic() < deadline:
         time.sleep(0.05)
-    run.send_signal(signal.SIGINT)  # during the second mail's (slow) reply
+    run.send_signal(signal.SIGINT)  # the second mail is queued, its (slow) reply not yet sent
     stderr = run.communicate(timeout=60)[1]
     assert run.returncode == 130 and "stopped" in stderr and "Traceback" not in stderr
     server.handler.delay = 0
