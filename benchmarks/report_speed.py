@@ -29,7 +29,40 @@ import papermill
 
 from kamlib import run as runner
 from kamlib.demo import write_demo
-from kamlib.run import render
+from kamlib.run import compose, kernels, render
+
+
+def reset_seconds(reset: str, rounds: int = 5) -> float:
+    """Seconds a warm kernel takes for a one-cell notebook (its reset included), best of
+    ``rounds``: what a report pays besides its own cells."""
+    saved, kernels._RESET = kernels._RESET, reset
+    pool = kernels.KernelPool(compose.notebooks_dir())
+    try:
+        pool.warm("import kamlib.context, kamlib.plots, kamlib.summary")
+        best = float("inf")
+        for _ in range(rounds):
+            nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")])
+            start = time.perf_counter()
+            pool.execute(nb)
+            best = min(best, time.perf_counter() - start)
+        return best
+    finally:
+        pool.close()
+        kernels._RESET = saved
+
+
+def import_seconds(statement: str) -> float:
+    """Seconds a fresh interpreter takes to run ``statement`` (median of 3)."""
+    code = f"import time; t = time.perf_counter(); {statement}; print(time.perf_counter() - t)"
+    runs = [
+        float(
+            subprocess.run(
+                [sys.executable, "-c", code], capture_output=True, text=True, check=True
+            ).stdout
+        )
+        for _ in range(3)
+    ]
+    return sorted(runs)[1]
 
 
 def cold_commands(data: Path, out: Path, accounts: list[str], as_of: str) -> float:
@@ -180,6 +213,9 @@ def main() -> None:
         fresh, reused = exporter_seconds(executed, True), exporter_seconds(executed, False)
         (tmp / "params").mkdir()
         single = one_account(data, tmp / "single", tmp / "params", accounts[0])
+    light, full = reset_seconds(kernels._RESET), reset_seconds("%reset -f")
+    before_kernels = import_seconds("import kamlib.cli; from kamlib.run import compose, kernels")
+    everything = import_seconds("import kamlib.cli; from kamlib.run import flow")
     print(f"{'run':<40}{'s / report':>12}{'vs CLI':>8}{'vs cold':>9}")
     rows = [
         ("papermill + jupyter nbconvert CLI (3)", commands),
@@ -194,6 +230,13 @@ def main() -> None:
         f"{single / cold:>9.2f}  (wall clock, whole command)"
     )
     print(f"HTML export: new exporter {fresh:.3f} s, reused {reused:.3f} s ({reused / fresh:.2f})")
+    print(
+        f"kernel reset per report: kam's {light:.3f} s, %reset -f {full:.3f} s ({light / full:.2f})"
+    )
+    print(
+        f"imports before kam report starts its kernels: {before_kernels:.2f} s, against "
+        f"{everything:.2f} s for the whole runner ({before_kernels / everything:.2f})"
+    )
     print(f"largest account report: {size / 1e6:.2f} MB")
     print(f"cells of an account report in a warm kernel: {sum(cells) / len(cells):.2f} s")
 

@@ -178,6 +178,7 @@ def report(
         # the run ends them whatever happens
         warm = kernels.prestart(compose.notebooks_dir(), jobs, timeout)
     from kamlib import run as runner
+
     progress = Progress(
         TextColumn("{task.description}"),
         BarColumn(),

@@ -156,6 +156,11 @@ class PortfolioContext:
             object.__setattr__(self, key, value)
 
 
+def _kpi_dates(as_of: pd.Timestamp) -> tuple[pd.Timestamp, pd.Timestamp, pd.Timestamp]:
+    """The dates of a context's three KPI tables: now, the previous reporting date, a year ago."""
+    return as_of, previous_reporting_date(as_of), as_of - pd.DateOffset(months=12)
+
+
 def compute(data: str, as_of: str, params_dir: str) -> PortfolioContext:
     """Load the dataset, resolve ``as_of``, and compute the KPI tables of every account: now,
     at the previous reporting date and a year earlier; the key accounts follow from them and
@@ -163,13 +168,10 @@ def compute(data: str, as_of: str, params_dir: str) -> PortfolioContext:
     dataset = load(data)
     when = resolve_as_of(dataset, as_of)
     store = ParamsStore(params_dir or None)
-    kpis = kpi_module.compute(dataset, when, store)
-    kpis_prev = kpi_module.compute(
-        dataset, previous_reporting_date(when), store, with_forecast=False
-    )
-    year_ago = kpi_module.compute(
-        dataset, when - pd.DateOffset(months=12), store, with_forecast=False
-    )
+    now, previous, year_ago_date = _kpi_dates(when)
+    kpis = kpi_module.compute(dataset, now, store)
+    kpis_prev = kpi_module.compute(dataset, previous, store, with_forecast=False)
+    year_ago = kpi_module.compute(dataset, year_ago_date, store, with_forecast=False)
     frames = PortfolioFrames(dataset, when, kpis, kpis_prev, year_ago, store.defaults.key_accounts)
     return PortfolioContext(frames, store)
 
@@ -180,10 +182,11 @@ def with_params(context: PortfolioContext, params_dir: str) -> PortfolioContext:
     on the parameters)."""
     store = ParamsStore(params_dir or None)
     f = context.frames
-    dates = (f.as_of, previous_reporting_date(f.as_of), f.as_of - pd.DateOffset(months=12))
     tables = [
         kpi_module.rescore(table, f.dataset, when, store)
-        for table, when in zip((f.kpis, f.kpis_prev, f.kpis_year_ago), dates, strict=True)
+        for table, when in zip(
+            (f.kpis, f.kpis_prev, f.kpis_year_ago), _kpi_dates(f.as_of), strict=True
+        )
     ]
     frames = PortfolioFrames(f.dataset, f.as_of, *tables, store.defaults.key_accounts)
     return PortfolioContext(frames, store)

@@ -217,22 +217,23 @@ def test_years_are_whole_even_from_a_float_index():
     assert fig.axes[0].get_title(loc="left").endswith("in 2025")
 
 
+def _sales_only(tmp_path, account_id: str, sales: pd.DataFrame):
+    """The context of ``account_id`` in a dataset of accounts and ``sales`` only."""
+    (tmp_path / "data").mkdir()
+    ids = sorted({account_id, *sales["account_id"]})
+    pd.DataFrame({"account_id": ids, "name": [f"Customer {i}" for i in ids]}).to_csv(
+        tmp_path / "data" / "accounts.csv", index=False
+    )
+    sales.to_csv(tmp_path / "data" / "sales.csv", index=False)
+    return kamlib.context.account_context(data=str(tmp_path / "data"), account_id=account_id)
+
+
 def test_a_full_score_from_one_component_keeps_its_points_inside_the_chart(tmp_path):
     """An account scored on revenue growth alone, at 100 points (as most accounts of a purchase
     log): the points written beside the bar that ends at 100 stay inside the chart."""
     months = pd.date_range("2023-01-15", periods=24, freq="MS") + pd.Timedelta(days=14)
-    (tmp_path / "data").mkdir()
-    pd.DataFrame({"account_id": ["C1"], "name": ["One"]}).to_csv(
-        tmp_path / "data" / "accounts.csv", index=False
-    )
-    pd.DataFrame(
-        {
-            "date": months.strftime("%Y-%m-%d"),
-            "account_id": "C1",
-            "net_revenue": [100.0] * 12 + [200.0] * 12,
-        }
-    ).to_csv(tmp_path / "data" / "sales.csv", index=False)
-    ctx = kamlib.context.account_context(data=str(tmp_path / "data"), account_id="C1")
+    sales = {"date": months.strftime("%Y-%m-%d"), "net_revenue": [100.0] * 12 + [200.0] * 12}
+    ctx = _sales_only(tmp_path, "C1", pd.DataFrame({**sales, "account_id": "C1"}))
     assert ctx.frames.kpi["health_score"] == 100
     fig = health.contributions(ctx.frames.kpi, ctx.params)
     assert _problems("health", fig) == []
@@ -241,13 +242,7 @@ def test_a_full_score_from_one_component_keeps_its_points_inside_the_chart(tmp_p
 def test_no_component_with_data_draws_no_health_chart(tmp_path):
     """An account without a row in any table: its health cannot be judged, and there is no
     chart of points (the report says so in words)."""
-    (tmp_path / "data").mkdir()
-    pd.DataFrame({"account_id": ["A1", "A2"], "name": ["One", "Two"]}).to_csv(
-        tmp_path / "data" / "accounts.csv", index=False
-    )
-    pd.DataFrame({"date": ["2025-01-15"], "account_id": ["A2"], "net_revenue": [100.0]}).to_csv(
-        tmp_path / "data" / "sales.csv", index=False
-    )
-    ctx = kamlib.context.account_context(data=str(tmp_path / "data"), account_id="A1")
+    sales = pd.DataFrame({"date": ["2025-01-15"], "account_id": ["A2"], "net_revenue": [100.0]})
+    ctx = _sales_only(tmp_path, "A1", sales)
     assert np.isnan(ctx.frames.kpi["health_score"])
     assert health.contributions(ctx.frames.kpi, ctx.params) is None

@@ -77,7 +77,7 @@ from kamlib.run.kernels import (
     Failure,
     KernelPool,
     first_line,
-    warm_up_code,
+    prestart,
 )
 from kamlib.run.outcome import (
     PORTFOLIO,
@@ -187,12 +187,12 @@ def run(
         folder_of_notebooks = Path(notebooks) if notebooks is not None else notebooks_dir()
         account_nb = compose_account_notebook(folder_of_notebooks)
         portfolio_nb = portfolio_notebook(folder_of_notebooks)
-        if pool is None:
-            pool = KernelPool(folder_of_notebooks, timeout, threading.Event())
+        if pool is None and scheduler is None and cluster is None:
             # the kernels start, and import what the notebooks use, while the data is loaded
             # and the context computed: a kernel's start is otherwise the longest wait
-            if scheduler is None and cluster is None:
-                workers = pool.start(jobs, warm_up_code(folder_of_notebooks))
+            pool, workers = prestart(folder_of_notebooks, jobs, timeout)
+        elif pool is None:  # a cluster's workers keep their own kernels
+            pool = KernelPool(folder_of_notebooks, timeout, threading.Event())
         data_path = Path(data).resolve()
         params_abs = str(Path(params_dir).resolve()) if params_dir else ""
         key = context_key(str(data_path), as_of or "") if use_cache else None

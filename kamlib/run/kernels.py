@@ -71,9 +71,8 @@ RUNNER = "runner"
 
 def _kernel_env() -> dict[str, str]:
     """The environment of a kernel: one BLAS thread unless the user set another number. A
-    report's computations are small, and OpenBLAS threads wait actively: a kernel with a thread
-    per core slows the run's own process and the other jobs (measured: the shared context took
-    2.1 s instead of 1.2 s next to one warming kernel on two cores)."""
+    report's computations are small, and OpenBLAS threads wait actively for work: a kernel with
+    a thread per core competes with the run's own process and the other jobs for the cores."""
     one = dict.fromkeys(("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"), "1")
     return {**one, **os.environ}
 
